@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from govdesk.audit.services import audit_chain_verify
+
+
+class Command(BaseCommand):
+    help = "Verify the audit trail's hash chain; exit non-zero naming the first broken event."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        report = audit_chain_verify()
+        if not report.ok:
+            raise CommandError(
+                f"audit chain broken at event #{report.broken_event_id} ({report.reason}); "
+                f"{report.checked} events before it are intact"
+            )
+        self.stdout.write(self.style.SUCCESS(f"audit chain intact: {report.checked} events verified"))

@@ -1,0 +1,150 @@
+"""What every case type shares: number, status, responsible units, deadlines, timeline, attachments, extensions.
+
+A case type (work orders now; applications, packages and approvals later) is a subclass of `Case` (multi-table
+inheritance), so supervision, statistics and the timeline work across all of them from one table.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseKind(models.TextChoices):
+    WORKORDER = "workorder", _("Work order")
+
+
+class Case(models.Model):
+    kind = models.CharField(_("kind"), max_length=20, choices=CaseKind.choices, editable=False)
+    number = models.CharField(_("number"), max_length=32, unique=True, editable=False)
+    # Only the case type's services write this, checked against its states.py table.
+    status = models.CharField(_("status"), max_length=32, db_index=True, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    primary_unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("primary unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    updated_at = models.DateTimeField(_("updated at"))
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    sign_due_at = models.DateTimeField(_("sign-for deadline"), null=True, blank=True)
+    due_at = models.DateTimeField(_("completion deadline"), null=True, blank=True, db_index=True)
+    # Maintained by the periodic deadline sweep (cases_sweep_deadlines), so lists can filter on them cheaply.
+    is_due_soon = models.BooleanField(_("due soon"), default=False)
+    is_overdue = models.BooleanField(_("overdue"), default=False, db_index=True)
+    is_sign_overdue = models.BooleanField(_("sign-for overdue"), default=False)
+    is_open = models.BooleanField(_("open"), default=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [models.Index(fields=["primary_unit", "status"]), models.Index(fields=["kind", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class AssignmentRole(models.TextChoices):
+    PRIMARY = "primary", _("Primary unit")
+    CO = "co", _("Co-unit")
+
+
+class CaseUnit(models.Model):
+    """A unit's responsibility for a case (主办 or 协办). Inactive rows are the history of earlier dispatches."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="case_assignments")
+    role = models.CharField(_("role"), max_length=10, choices=AssignmentRole.choices)
+    assigned_at = models.DateTimeField(_("assigned at"))
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "unit"], condition=Q(is_active=True), name="caseunit_one_active_per_unit"),
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(is_active=True, role="primary"), name="caseunit_one_active_primary"
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "is_active"])]
+
+
+class CaseEvent(models.Model):
+    """The case's timeline: what happened, who did it, and whether the citizen may see it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    occurred_at = models.DateTimeField(_("time"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(_("action"), max_length=32)
+    from_status = models.CharField(_("from"), max_length=32, blank=True)
+    to_status = models.CharField(_("to"), max_length=32, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    is_public = models.BooleanField(_("public"), default=False)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        indexes = [models.Index(fields=["case", "occurred_at"])]
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name is the content hash: no user-supplied names on disk.
+    return f"attachments/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Attachment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=50)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", _("Pending review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ExtensionRequest(models.Model):
+    """延期: asked before the deadline with a reason, reviewed by the centre."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extensions")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"))
+    working_days = models.PositiveSmallIntegerField(_("extra working days"))
+    reason = models.TextField(_("reason"))
+    status = models.CharField(_("status"), max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_note = models.TextField(_("review note"), blank=True)
+    previous_due_at = models.DateTimeField(null=True, blank=True)
+    new_due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at"]
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        constraints = [
+            models.UniqueConstraint(fields=["case"], condition=Q(status="pending"), name="extension_one_pending_per_case")
+        ]

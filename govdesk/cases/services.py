@@ -1,0 +1,129 @@
+"""Writes shared by every case type. Callers hold the transaction and the case's row lock."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+
+from govdesk.audit.services import audit_append
+from govdesk.calendar.core import deadline_add_working_hours
+from govdesk.calendar.selectors import calendar_get
+from govdesk.common import clock
+from govdesk.org.models import Unit
+
+from .attachments import CheckedFile
+from .models import AssignmentRole, Attachment, Case, CaseEvent, CaseUnit
+
+
+def case_event_record(
+    *,
+    case: Case,
+    action: str,
+    actor: Any,
+    from_status: str = "",
+    to_status: str = "",
+    note: str = "",
+    is_public: bool = False,
+    data: dict[str, Any] | None = None,
+    actor_unit: Unit | None = None,
+    ip_address: str | None = None,
+) -> CaseEvent:
+    """Append to the case's timeline and to the audit trail, in the caller's transaction."""
+    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    event = CaseEvent.objects.create(
+        case=case,
+        occurred_at=clock.now(),
+        actor=user,
+        actor_unit=actor_unit if actor_unit is not None else getattr(user, "unit", None),
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        is_public=is_public,
+        data=data or {},
+    )
+    audit_append(
+        action=f"{case.kind}.{action}",
+        actor=user,
+        object_type=case.kind,
+        object_id=case.number,
+        from_state=from_status,
+        to_state=to_status,
+        note=note[:500],
+        ip_address=ip_address,
+    )
+    return event
+
+
+def case_units_assign(*, case: Case, primary: Unit, co_units: Sequence[Unit] = ()) -> None:
+    """Make `primary` (主办) and `co_units` (协办) the case's responsible units, ending earlier assignments."""
+    now = clock.now()
+    CaseUnit.objects.filter(case=case, is_active=True).update(is_active=False)
+    CaseUnit.objects.create(case=case, unit=primary, role=AssignmentRole.PRIMARY, assigned_at=now)
+    CaseUnit.objects.bulk_create(
+        CaseUnit(case=case, unit=unit, role=AssignmentRole.CO, assigned_at=now)
+        for unit in dict.fromkeys(co_units)
+        if unit.pk != primary.pk
+    )
+    case.primary_unit = primary
+
+
+def case_attachments_add(*, case: Case, files: Iterable[CheckedFile], actor: Any) -> list[Attachment]:
+    saved = []
+    now = clock.now()
+    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    for checked in files:
+        digest = hashlib.sha256(checked.data).hexdigest()
+        attachment = Attachment(
+            case=case,
+            original_name=checked.name,
+            content_type=checked.content_type,
+            size=len(checked.data),
+            sha256=digest,
+            uploaded_by=user,
+            uploaded_at=now,
+        )
+        attachment.file.save(digest, ContentFile(checked.data), save=False)
+        attachment.save()
+        saved.append(attachment)
+    return saved
+
+
+def case_deadlines_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Refresh the overdue / due-soon flags of every open case. Idempotent; run by the periodic job.
+
+    Due soon means less than one working day of working time is left (DOMAIN.md §2).
+    """
+    now = now or clock.now()
+    cal = calendar_get()
+    soon_limit = deadline_add_working_hours(now, cal.day_length / timedelta(hours=1), cal).due_at
+    open_cases = Case.objects.filter(is_open=True)
+    with transaction.atomic():
+        counts = {
+            "overdue_set": open_cases.filter(due_at__lt=now, is_overdue=False).update(is_overdue=True),
+            "overdue_cleared": open_cases.filter(Q(due_at__gte=now) | Q(due_at__isnull=True), is_overdue=True).update(
+                is_overdue=False
+            ),
+            "due_soon_set": open_cases.filter(due_at__gte=now, due_at__lte=soon_limit, is_due_soon=False).update(
+                is_due_soon=True
+            ),
+            "due_soon_cleared": open_cases.filter(
+                Q(due_at__lt=now) | Q(due_at__gt=soon_limit) | Q(due_at__isnull=True), is_due_soon=True
+            ).update(is_due_soon=False),
+            "sign_overdue_set": open_cases.filter(
+                signed_at__isnull=True, sign_due_at__lt=now, is_sign_overdue=False
+            ).update(is_sign_overdue=True),
+            "sign_overdue_cleared": open_cases.filter(
+                Q(signed_at__isnull=False) | Q(sign_due_at__gte=now) | Q(sign_due_at__isnull=True), is_sign_overdue=True
+            ).update(is_sign_overdue=False),
+        }
+        Case.objects.filter(is_open=False).filter(Q(is_due_soon=True) | Q(is_sign_overdue=True)).update(
+            is_due_soon=False, is_sign_overdue=False
+        )
+    return counts

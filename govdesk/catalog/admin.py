@@ -1,0 +1,30 @@
+from django.contrib import admin
+
+from .models import Category, DispatchRule, RequestType, TimeLimitPolicy
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("path", "level", "is_active")
+    list_filter = ("level", "is_active")
+    search_fields = ("path",)
+    raw_id_fields = ("parent",)
+
+
+@admin.register(RequestType)
+class RequestTypeAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "allows_direct_answer", "sort_order")
+
+
+@admin.register(TimeLimitPolicy)
+class TimeLimitPolicyAdmin(admin.ModelAdmin):
+    list_display = ("name", "request_type", "urgency", "category", "sign_amount", "sign_unit", "finish_amount", "finish_unit", "is_active")
+    list_filter = ("request_type", "urgency", "is_active")
+    raw_id_fields = ("category",)
+
+
+@admin.register(DispatchRule)
+class DispatchRuleAdmin(admin.ModelAdmin):
+    list_display = ("category", "unit", "by_place")
+    search_fields = ("category__path", "unit__name")
+    raw_id_fields = ("category",)

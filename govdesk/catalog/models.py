@@ -1,0 +1,114 @@
+"""Configuration as data: categories, request types, time-limit policies and the dispatch catalogue (派单目录)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from govdesk.calendar.core import LimitUnit
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+
+
+class LimitUnitChoices(models.TextChoices):
+    MINUTES = LimitUnit.MINUTES.value, _("minutes")
+    HOURS = LimitUnit.HOURS.value, _("hours")
+    WORKING_HOURS = LimitUnit.WORKING_HOURS.value, _("working hours")
+    WORKING_DAYS = LimitUnit.WORKING_DAYS.value, _("working days")
+
+
+class Category(models.Model):
+    """A node of the 3-level category tree (GB/T 39666-style). Orders are filed under leaves."""
+
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    level = models.PositiveSmallIntegerField(_("level"))
+    # "城乡建设/安全生产/事故处理": unique, human-readable and stable across re-imports.
+    path = models.CharField(_("path"), max_length=400, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "path"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.path
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children.exists()
+
+    def ancestor_paths(self) -> list[str]:
+        """Own path first, then each ancestor's: '城乡建设/安全生产/事故处理', '城乡建设/安全生产', '城乡建设'."""
+        parts = self.path.split("/")
+        return ["/".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+
+class RequestType(models.Model):
+    """咨询, 求助, 投诉, 举报, 建议, 表扬."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=20)
+    # A consultation can be answered by the operator directly (直接办结).
+    allows_direct_answer = models.BooleanField(_("can be answered directly"), default=False)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+
+    class Meta:
+        ordering = ["sort_order"]
+        verbose_name = _("request type")
+        verbose_name_plural = _("request types")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TimeLimitPolicy(models.Model):
+    """Sign-for and completion limits. The most specific matching policy wins: urgency, then category, then type."""
+
+    name = models.CharField(_("name"), max_length=100)
+    request_type = models.ForeignKey(
+        RequestType, verbose_name=_("request type"), null=True, blank=True, on_delete=models.CASCADE,
+        help_text=_("Empty: any type."),
+    )
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, blank=True, help_text=_("Empty: any."))
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.CASCADE,
+        help_text=_("Applies to this category and everything below it. Empty: any."),
+    )
+    sign_amount = models.DecimalField(_("sign-for limit"), max_digits=6, decimal_places=1)
+    sign_unit = models.CharField(_("sign-for unit"), max_length=20, choices=LimitUnitChoices.choices)
+    finish_amount = models.DecimalField(_("completion limit"), max_digits=6, decimal_places=1)
+    finish_unit = models.CharField(_("completion unit"), max_length=20, choices=LimitUnitChoices.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("time-limit policy")
+        verbose_name_plural = _("time-limit policies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DispatchRule(models.Model):
+    """派单目录: a category (and its subtree) goes to a responsible unit.
+
+    A local matter (`by_place`) goes to the street whose place names appear in the address, and to `unit` when none does.
+    """
+
+    category = models.OneToOneField(Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="dispatch_rule")
+    unit = models.ForeignKey("org.Unit", verbose_name=_("responsible unit"), on_delete=models.PROTECT, related_name="+")
+    by_place = models.BooleanField(_("local matter: dispatch to the street of the address"), default=False)
+
+    class Meta:
+        verbose_name = _("dispatch rule")
+        verbose_name_plural = _("dispatch catalogue")
+
+    def __str__(self) -> str:
+        return f"{self.category} → {self.unit}"

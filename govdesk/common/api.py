@@ -1,0 +1,77 @@
+"""Shared REST API plumbing: one error shape, pagination, helpers for views that call services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import ApplicationError
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def _flatten(detail: Any) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            if isinstance(value, dict):
+                for sub, msgs in _flatten(value).items():
+                    out[f"{key}.{sub}"] = msgs
+            elif isinstance(value, list):
+                out[str(key)] = [str(v) if not isinstance(v, dict) else str(next(iter(v.values()), "")) for v in value]
+            else:
+                out[str(key)] = [str(value)]
+        return out
+    if isinstance(detail, list):
+        return {"non_field_errors": [str(v) for v in detail]}
+    return {"non_field_errors": [str(detail)]}
+
+
+def django_validation_error_fields(error: DjangoValidationError) -> dict[str, list[str]]:
+    if hasattr(error, "error_dict"):
+        return {field: [str(m) for e in errs for m in e.messages] for field, errs in error.error_dict.items()}
+    return {"non_field_errors": [str(m) for m in error.messages]}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every API error as `{"code", "message"[, "fields"]}`."""
+    if isinstance(exc, ApplicationError):
+        return Response(exc.as_dict(), status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        fields = django_validation_error_fields(exc)
+        first = next(iter(fields.values()))[0]
+        return Response({"code": "invalid", "message": first, "fields": fields}, status=400)
+    if isinstance(exc, Http404):
+        return Response({"code": "not_found", "message": _("Not found.")}, status=404)
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        first_field, first_msgs = next(iter(fields.items()))
+        message = first_msgs[0] if first_field == "non_field_errors" else f"{first_field}: {first_msgs[0]}"
+        response.data = {"code": "invalid", "message": message, "fields": fields}
+        return response
+    code = getattr(exc, "default_code", "error")
+    if response.status_code == status.HTTP_401_UNAUTHORIZED:
+        code = "not_authenticated"
+    elif response.status_code == status.HTTP_403_FORBIDDEN:
+        code = "permission_denied"
+    detail = getattr(exc, "detail", str(exc))
+    response.data = {"code": str(code), "message": str(detail)}
+    return response

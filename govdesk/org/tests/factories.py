@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from typing import Any
+
+import factory
+from django.contrib.auth.models import Group
+
+from govdesk.org.models import Unit, UnitKind, User
+
+TEST_PASSWORD = "Correct-Horse-42!"
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Unit
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"U{n:03d}")
+    name = factory.Sequence(lambda n: f"测试单位{n}")
+    kind = UnitKind.DEPARTMENT
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+
+    @factory.post_generation
+    def roles(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create:
+            self.save()
+        if not create or not extracted:
+            return
+        for role in extracted:
+            group, _created = Group.objects.get_or_create(name=str(role))
+            self.groups.add(group)
+        self.__dict__.pop("roles", None)

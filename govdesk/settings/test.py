@@ -1,0 +1,22 @@
+"""Tests: fast hashing, in-memory cache, files under a temporary folder."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from .base import *  # noqa: F403
+from .base import GOVDESK
+
+SECRET_KEY = "test-only-secret-key-not-for-production-0123456789abcdef"
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="govdesk-test-media-"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+AXES_ENABLED = True
+GOVDESK = {**GOVDESK, "PUBLIC_SUBMIT_RATE": "1000/h", "PUBLIC_TRACK_RATE": "1000/h"}

@@ -1,0 +1,113 @@
+"""Reads of work orders, always through the viewer's visibility filter."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from govdesk.cases.models import CaseEvent
+from govdesk.common.validators import normalize_phone
+
+from .models import WorkOrder
+from .permissions import actor_unit_ids, workorder_visibility_q
+from .states import Status
+
+LIST_RELATED = ("request_type", "category", "primary_unit")
+
+
+def workorder_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[WorkOrder]:
+    """Orders the user may see, newest first, filtered by status, unit, category, type, channel, dates and text."""
+    f = filters or {}
+    qs = WorkOrder.objects.filter(workorder_visibility_q(user)).select_related(*LIST_RELATED)
+    if f.get("status"):
+        qs = qs.filter(status__in=[s for s in str(f["status"]).split(",") if s])
+    if f.get("unit"):
+        qs = qs.filter(assignments__unit__code=f["unit"], assignments__is_active=True)
+    if f.get("category"):
+        raw = str(f["category"])
+        qs = qs.filter(category_id=int(raw)) if raw.isdigit() else qs.filter(category__path__startswith=raw)
+    if f.get("type"):
+        qs = qs.filter(request_type__code=f["type"])
+    if f.get("channel"):
+        qs = qs.filter(channel=f["channel"])
+    if f.get("urgency"):
+        qs = qs.filter(urgency=f["urgency"])
+    if f.get("created_from"):
+        qs = qs.filter(created_at__gte=_day_start(f["created_from"]))
+    if f.get("created_to"):
+        qs = qs.filter(created_at__lt=_day_start(f["created_to"]) + timedelta(days=1))
+    if f.get("overdue"):
+        qs = qs.filter(is_overdue=True, is_open=True)
+    if f.get("due_soon"):
+        qs = qs.filter(is_due_soon=True, is_open=True)
+    if f.get("text"):
+        text = str(f["text"]).strip()
+        qs = qs.filter(Q(number=text) | Q(title__icontains=text) | Q(content__icontains=text) | Q(address__icontains=text))
+    return qs.distinct().order_by("-created_at", "-id")
+
+
+def _day_start(value: date | datetime | str) -> datetime:
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value)
+    return timezone.make_aware(datetime.combine(value, time.min))
+
+
+def workorder_get(*, user: Any, number: str) -> WorkOrder | None:
+    return (
+        WorkOrder.objects.filter(workorder_visibility_q(user), number=number)
+        .select_related(*LIST_RELATED, "master", "citizen_user", "created_by")
+        .distinct()
+        .first()
+    )
+
+
+def workorder_timeline(*, order: WorkOrder, public_only: bool = False) -> QuerySet[CaseEvent]:
+    qs = CaseEvent.objects.filter(case=order).select_related("actor", "actor_unit").order_by("occurred_at", "id")
+    return qs.filter(is_public=True) if public_only else qs
+
+
+def workorder_by_phone(*, user: Any, phone: str, limit: int = 20) -> QuerySet[WorkOrder]:
+    """The caller's earlier orders, for the operator console."""
+    normalized = normalize_phone(phone)
+    if len(normalized) < 7:
+        return WorkOrder.objects.none()
+    return workorder_list(user=user).filter(citizen_phone=normalized)[:limit]
+
+
+def workorder_dispatch_queue(*, user: Any) -> QuerySet[WorkOrder]:
+    """Waiting for the dispatcher: new orders and returns to review, urgent first, oldest first."""
+    return (
+        workorder_list(user=user)
+        .filter(status__in=[Status.NEW, Status.RETURNED])
+        .order_by("-urgency", "created_at")
+    )
+
+
+def workorder_unit_inbox(*, user: Any) -> QuerySet[WorkOrder]:
+    """The unit's open orders: to sign, being handled, replied."""
+    units = actor_unit_ids(user)
+    return (
+        workorder_list(user=user)
+        .filter(assignments__unit_id__in=units, assignments__is_active=True)
+        .filter(status__in=[Status.DISPATCHED, Status.HANDLING, Status.REPLIED])
+        .order_by("due_at")
+    )
+
+
+def workorder_visit_queue(*, user: Any) -> QuerySet[WorkOrder]:
+    return workorder_list(user=user).filter(status=Status.REPLIED).order_by("replied_at")
+
+
+def workorder_public_track(*, number: str, phone_last4: str) -> WorkOrder | None:
+    """Citizen tracking: the number and the last four digits of the phone given at intake must both match."""
+    if not number or len(phone_last4) != 4 or not phone_last4.isdigit():
+        return None
+    order = WorkOrder.objects.filter(number=number.strip()).select_related("primary_unit", "request_type").first()
+    if order is None or not order.citizen_phone or order.citizen_phone[-4:] != phone_last4:
+        return None
+    return order
