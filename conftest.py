@@ -26,7 +26,9 @@ SMALL_TREE = """level1,level2,level3
 @pytest.fixture
 def district(db: Any) -> SimpleNamespace:
     gov = UnitFactory(code="LS", name="离石区人民政府", kind=UnitKind.GOVERNMENT, accepts_orders=False)
-    centre = UnitFactory(code="LS-12345", name="12345热线中心", kind=UnitKind.HOTLINE_CENTRE, parent=gov, accepts_orders=False)
+    centre = UnitFactory(
+        code="LS-12345", name="12345热线中心", kind=UnitKind.HOTLINE_CENTRE, parent=gov, accepts_orders=False
+    )
     dept_a = UnitFactory(code="LS-ZJ", name="区住建局", kind=UnitKind.DEPARTMENT, parent=gov)
     dept_b = UnitFactory(code="LS-RS", name="区人社局", kind=UnitKind.DEPARTMENT, parent=gov)
     street = UnitFactory(

@@ -84,7 +84,9 @@ def audit_chain_verify(*, batch_size: int = 5000) -> ChainReport:
             break
         for event in batch:
             if event.prev_hash != prev_hash:
-                return ChainReport(checked, event.pk, "previous hash does not match: an earlier event was removed or altered")
+                return ChainReport(
+                    checked, event.pk, "previous hash does not match: an earlier event was removed or altered"
+                )
             if audit_hash(prev_hash, event.chained_fields()) != event.hash:
                 return ChainReport(checked, event.pk, "content does not match its hash: this event was altered")
             prev_hash = event.hash

@@ -26,7 +26,7 @@ class CalendarYear(models.Model):
 
 
 class CalendarDay(models.Model):
-    """A day that differs from the weekend rule: a holiday on a weekday, or a make-up working day (调休) on a weekend."""
+    """A day that differs from the weekend rule: a holiday on a weekday, or a make-up working day (调休)."""
 
     year = models.ForeignKey(CalendarYear, on_delete=models.CASCADE, related_name="days", verbose_name=_("year"))
     date = models.DateField(_("date"), unique=True)

@@ -65,3 +65,14 @@ def calendar_years_without_data(years: list[int]) -> list[int]:
     for year in missing:
         logger.warning("no holiday arrangement loaded for %s: deadlines use weekends only", year)
     return missing
+
+
+def calendar_missing_years(*, today: date) -> list[int]:
+    """Years a deadline set today may reach that have no official arrangement loaded.
+
+    The current year always matters; the next one from October on, because limits of up to 15 working days plus
+    extensions cross the year end, and the State Council publishes the next year's arrangement around November.
+    """
+    years = [today.year] + ([today.year + 1] if today.month >= 10 else [])
+    cal = calendar_get()
+    return [y for y in years if y not in cal.years_with_data]

@@ -37,7 +37,9 @@ def calendar_year_import(*, text: str, source: str = "", commit: bool) -> Calend
         try:
             day = date.fromisoformat(row[0].strip())
         except ValueError:
-            raise ValidationFailed(_("Line %(n)d: %(v)s is not a date (YYYY-MM-DD).") % {"n": lineno, "v": row[0]}) from None
+            raise ValidationFailed(
+                _("Line %(n)d: %(v)s is not a date (YYYY-MM-DD).") % {"n": lineno, "v": row[0]}
+            ) from None
         flag = row[1].strip().lower()
         if flag in {"1", "true", "yes", "是", "班"}:
             is_workday = True

@@ -27,9 +27,11 @@ class CheckedFile:
 
 def attachment_check(*, name: str, data: bytes) -> CheckedFile:
     """Accept JPEG, PNG and PDF only, recognised by their bytes; a renamed executable is refused."""
-    limit = settings.GOVDESK["ATTACHMENT_MAX_BYTES"]
+    limit: int = settings.GOVDESK["ATTACHMENT_MAX_BYTES"]
     if not data:
-        raise ValidationFailed(_("The file %(name)s is empty.") % {"name": name}, fields={"attachments": [_("Empty file.")]})
+        raise ValidationFailed(
+            _("The file %(name)s is empty.") % {"name": name}, fields={"attachments": [_("Empty file.")]}
+        )
     if len(data) > limit:
         message = _("The file %(name)s is larger than %(mb)d MB.") % {"name": name, "mb": limit // (1024 * 1024)}
         raise ValidationFailed(message, fields={"attachments": [message]})
@@ -52,7 +54,7 @@ def attachment_check(*, name: str, data: bytes) -> CheckedFile:
 
 
 def attachments_check(files: list[tuple[str, bytes]]) -> list[CheckedFile]:
-    limit = settings.GOVDESK["ATTACHMENT_MAX_FILES"]
+    limit: int = settings.GOVDESK["ATTACHMENT_MAX_FILES"]
     if len(files) > limit:
         message = _("At most %(n)d files can be attached.") % {"n": limit}
         raise ValidationFailed(message, fields={"attachments": [message]})

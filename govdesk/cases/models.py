@@ -26,7 +26,12 @@ class Case(models.Model):
         "org.Unit", verbose_name=_("primary unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), db_index=True)
     updated_at = models.DateTimeField(_("updated at"))
@@ -69,12 +74,17 @@ class CaseUnit(models.Model):
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
         constraints = [
-            models.UniqueConstraint(fields=["case", "unit"], condition=Q(is_active=True), name="caseunit_one_active_per_unit"),
+            models.UniqueConstraint(
+                fields=["case", "unit"], condition=Q(is_active=True), name="caseunit_one_active_per_unit"
+            ),
             models.UniqueConstraint(
                 fields=["case"], condition=Q(is_active=True, role="primary"), name="caseunit_one_active_primary"
             ),
         ]
         indexes = [models.Index(fields=["unit", "is_active"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.unit_id}:{self.role}"
 
 
 class CaseEvent(models.Model):
@@ -82,7 +92,9 @@ class CaseEvent(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     occurred_at = models.DateTimeField(_("time"))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     action = models.CharField(_("action"), max_length=32)
     from_status = models.CharField(_("from"), max_length=32, blank=True)
@@ -97,6 +109,9 @@ class CaseEvent(models.Model):
         verbose_name_plural = _("timeline events")
         indexes = [models.Index(fields=["case", "occurred_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.action} {self.occurred_at:%Y-%m-%d %H:%M}"
+
 
 def attachment_path(instance: Attachment, filename: str) -> str:
     # The stored name is the content hash: no user-supplied names on disk.
@@ -110,13 +125,18 @@ class Attachment(models.Model):
     content_type = models.CharField(_("type"), max_length=50)
     size = models.PositiveIntegerField(_("size"))
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"))
 
     class Meta:
         ordering = ["uploaded_at", "id"]
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class ExtensionStatus(models.TextChoices):
@@ -134,8 +154,12 @@ class ExtensionRequest(models.Model):
     requested_at = models.DateTimeField(_("requested at"))
     working_days = models.PositiveSmallIntegerField(_("extra working days"))
     reason = models.TextField(_("reason"))
-    status = models.CharField(_("status"), max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_note = models.TextField(_("review note"), blank=True)
     previous_due_at = models.DateTimeField(null=True, blank=True)
@@ -146,5 +170,10 @@ class ExtensionRequest(models.Model):
         verbose_name = _("extension request")
         verbose_name_plural = _("extension requests")
         constraints = [
-            models.UniqueConstraint(fields=["case"], condition=Q(status="pending"), name="extension_one_pending_per_case")
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(status="pending"), name="extension_one_pending_per_case"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"+{self.working_days} {self.status}"

@@ -18,7 +18,17 @@ class RequestTypeAdmin(admin.ModelAdmin):
 
 @admin.register(TimeLimitPolicy)
 class TimeLimitPolicyAdmin(admin.ModelAdmin):
-    list_display = ("name", "request_type", "urgency", "category", "sign_amount", "sign_unit", "finish_amount", "finish_unit", "is_active")
+    list_display = (
+        "name",
+        "request_type",
+        "urgency",
+        "category",
+        "sign_amount",
+        "sign_unit",
+        "finish_amount",
+        "finish_unit",
+        "is_active",
+    )
     list_filter = ("request_type", "urgency", "is_active")
     raw_id_fields = ("category",)
 

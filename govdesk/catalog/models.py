@@ -74,12 +74,22 @@ class TimeLimitPolicy(models.Model):
 
     name = models.CharField(_("name"), max_length=100)
     request_type = models.ForeignKey(
-        RequestType, verbose_name=_("request type"), null=True, blank=True, on_delete=models.CASCADE,
+        RequestType,
+        verbose_name=_("request type"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         help_text=_("Empty: any type."),
     )
-    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, blank=True, help_text=_("Empty: any."))
+    urgency = models.CharField(
+        _("urgency"), max_length=10, choices=Urgency.choices, blank=True, help_text=_("Empty: any.")
+    )
     category = models.ForeignKey(
-        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.CASCADE,
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         help_text=_("Applies to this category and everything below it. Empty: any."),
     )
     sign_amount = models.DecimalField(_("sign-for limit"), max_digits=6, decimal_places=1)
@@ -99,10 +109,12 @@ class TimeLimitPolicy(models.Model):
 class DispatchRule(models.Model):
     """派单目录: a category (and its subtree) goes to a responsible unit.
 
-    A local matter (`by_place`) goes to the street whose place names appear in the address, and to `unit` when none does.
+    A local matter (`by_place`) goes to the street whose place names appear in the address, else to `unit`.
     """
 
-    category = models.OneToOneField(Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="dispatch_rule")
+    category = models.OneToOneField(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="dispatch_rule"
+    )
     unit = models.ForeignKey("org.Unit", verbose_name=_("responsible unit"), on_delete=models.PROTECT, related_name="+")
     by_place = models.BooleanField(_("local matter: dispatch to the street of the address"), default=False)
 

@@ -26,11 +26,11 @@ def time_limit_policy_for(*, request_type: RequestType, urgency: str, category: 
             continue
         if policy.urgency not in ("", urgency):
             continue
-        if policy.category_id is not None and policy.category.path not in paths:
+        if policy.category is not None and policy.category.path not in paths:
             continue
         rank = (
             1 if policy.urgency else 0,
-            policy.category.level if policy.category_id is not None else 0,
+            policy.category.level if policy.category is not None else 0,
             1 if policy.request_type_id else 0,
         )
         if best is None or rank > best:
@@ -44,8 +44,12 @@ def dispatch_unit_suggest(*, category: Category | None, address: str = "") -> Un
     """The responsible unit from the dispatch catalogue, by the most specific category rule."""
     if category is None:
         return None
-    rules = {r.category.path: r for r in DispatchRule.objects.select_related("category", "unit").filter(
-        category__path__in=category.ancestor_paths(), unit__is_active=True)}
+    rules = {
+        r.category.path: r
+        for r in DispatchRule.objects.select_related("category", "unit").filter(
+            category__path__in=category.ancestor_paths(), unit__is_active=True
+        )
+    }
     for path in category.ancestor_paths():
         rule = rules.get(path)
         if rule is None:

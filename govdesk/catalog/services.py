@@ -59,7 +59,9 @@ def category_tree_import(*, text: str, commit: bool) -> ImportResult:
                 if path in by_path:
                     continue
                 parent = by_path.get(path.rsplit("/", 1)[0]) if depth > 1 else None
-                by_path[path] = Category.objects.create(parent=parent, name=name, level=depth, path=path, sort_order=order)
+                by_path[path] = Category.objects.create(
+                    parent=parent, name=name, level=depth, path=path, sort_order=order
+                )
     return result
 
 
@@ -94,14 +96,19 @@ def time_limit_policies_import(*, text: str, commit: bool) -> ImportResult:
 
     Rows are matched by name; empty request_type/urgency/category mean "any".
     """
-    rows = _rows(text, ["name", "request_type", "urgency", "category", "sign_amount", "sign_unit", "finish_amount", "finish_unit"])
+    rows = _rows(
+        text,
+        ["name", "request_type", "urgency", "category", "sign_amount", "sign_unit", "finish_amount", "finish_unit"],
+    )
     types = {t.code: t for t in RequestType.objects.all()}
     categories = {c.path: c for c in Category.objects.all()}
     plan = []
     for lineno, row in enumerate(rows, start=2):
         fields: dict[str, object] = {}
         if row["request_type"] and row["request_type"] not in types:
-            raise ValidationFailed(_("Line %(n)d: unknown request type %(c)s.") % {"n": lineno, "c": row["request_type"]})
+            raise ValidationFailed(
+                _("Line %(n)d: unknown request type %(c)s.") % {"n": lineno, "c": row["request_type"]}
+            )
         fields["request_type"] = types.get(row["request_type"])
         if row["urgency"] and row["urgency"] not in Urgency.values:
             raise ValidationFailed(_("Line %(n)d: urgency must be normal or urgent.") % {"n": lineno})
@@ -113,7 +120,9 @@ def time_limit_policies_import(*, text: str, commit: bool) -> ImportResult:
             try:
                 amount = Decimal(row[f"{key}_amount"])
             except InvalidOperation:
-                raise ValidationFailed(_("Line %(n)d: %(f)s is not a number.") % {"n": lineno, "f": f"{key}_amount"}) from None
+                raise ValidationFailed(
+                    _("Line %(n)d: %(f)s is not a number.") % {"n": lineno, "f": f"{key}_amount"}
+                ) from None
             if amount <= 0:
                 raise ValidationFailed(_("Line %(n)d: limits must be positive.") % {"n": lineno})
             if row[f"{key}_unit"] not in {u.value for u in LimitUnit}:

@@ -7,6 +7,7 @@ import unicodedata
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -46,7 +47,7 @@ def validate_id_number(value: str) -> None:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise ValidationError(_("The birth date inside this ID number does not exist."), code="id_number") from None
-    if born.year < 1900 or born > date.today():
+    if born.year < 1900 or born > timezone.localdate():
         raise ValidationError(_("The birth date inside this ID number does not exist."), code="id_number")
     if not id_number_checksum_ok(number):
         raise ValidationError(_("This ID number's check digit is wrong; please check it."), code="id_number")

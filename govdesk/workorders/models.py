@@ -53,8 +53,12 @@ class WorkOrder(Case):
     citizen_id_number = models.CharField(_("citizen ID number"), max_length=18, blank=True)
     confidential = models.BooleanField(_("confidential reporter"), default=False)
     citizen_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("citizen account"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="own_workorders",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("citizen account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="own_workorders",
     )
     master = models.ForeignKey(
         "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
@@ -73,7 +77,7 @@ class WorkOrder(Case):
         verbose_name = _("work order")
         verbose_name_plural = _("work orders")
 
-    def get_status_display(self) -> str:  # type: ignore[override]
+    def get_status_display(self) -> str:
         return str(dict(StatusChoices.choices).get(self.status, self.status))
 
 
@@ -93,7 +97,9 @@ class WorkOrderReturn(models.Model):
     reason = models.TextField(_("reason"))
     legal_basis = models.TextField(_("legal basis"))
     status = models.CharField(_("status"), max_length=10, choices=ReturnStatus.choices, default=ReturnStatus.PENDING)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_note = models.TextField(_("review note"), blank=True)
 
@@ -101,3 +107,6 @@ class WorkOrderReturn(models.Model):
         ordering = ["returned_at"]
         verbose_name = _("return")
         verbose_name_plural = _("returns")
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.status}"

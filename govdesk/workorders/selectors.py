@@ -45,7 +45,9 @@ def workorder_list(*, user: Any, filters: dict[str, Any] | None = None) -> Query
         qs = qs.filter(is_due_soon=True, is_open=True)
     if f.get("text"):
         text = str(f["text"]).strip()
-        qs = qs.filter(Q(number=text) | Q(title__icontains=text) | Q(content__icontains=text) | Q(address__icontains=text))
+        qs = qs.filter(
+            Q(number=text) | Q(title__icontains=text) | Q(content__icontains=text) | Q(address__icontains=text)
+        )
     return qs.distinct().order_by("-created_at", "-id")
 
 
@@ -81,11 +83,7 @@ def workorder_by_phone(*, user: Any, phone: str, limit: int = 20) -> QuerySet[Wo
 
 def workorder_dispatch_queue(*, user: Any) -> QuerySet[WorkOrder]:
     """Waiting for the dispatcher: new orders and returns to review, urgent first, oldest first."""
-    return (
-        workorder_list(user=user)
-        .filter(status__in=[Status.NEW, Status.RETURNED])
-        .order_by("-urgency", "created_at")
-    )
+    return workorder_list(user=user).filter(status__in=[Status.NEW, Status.RETURNED]).order_by("-urgency", "created_at")
 
 
 def workorder_unit_inbox(*, user: Any) -> QuerySet[WorkOrder]:

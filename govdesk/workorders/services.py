@@ -69,7 +69,7 @@ class _Errors:
 
     def raise_if_any(self) -> None:
         if self.fields:
-            field, messages = next(iter(self.fields.items()))
+            messages = next(iter(self.fields.values()))
             raise ValidationFailed(messages[0], fields=self.fields)
 
 
@@ -153,11 +153,17 @@ def workorder_intake_clean(data: dict[str, Any]) -> Intake:
     if urgency not in Urgency.values:
         errors.add("urgency", _("Urgency must be normal or urgent."))
     title = _text(errors, "title", data.get("title"), required=True, max_length=200)
-    content = _text(errors, "content", data.get("content"), required=True, max_length=CONTENT_MAX_LENGTH, multiline=True)
+    content = _text(
+        errors, "content", data.get("content"), required=True, max_length=CONTENT_MAX_LENGTH, multiline=True
+    )
     address = _text(errors, "address", data.get("address"), required=False, max_length=200)
     latitude = _coordinate(errors, "latitude", data.get("latitude"), 90)
     longitude = _coordinate(errors, "longitude", data.get("longitude"), 180)
-    if (latitude is None) != (longitude is None) and "latitude" not in errors.fields and "longitude" not in errors.fields:
+    if (
+        (latitude is None) != (longitude is None)
+        and "latitude" not in errors.fields
+        and "longitude" not in errors.fields
+    ):
         errors.add("latitude", _("Give both latitude and longitude, or neither."))
     citizen_name = _text(errors, "citizen_name", data.get("citizen_name"), required=False, max_length=50)
     phone = normalize_phone(_text(errors, "citizen_phone", data.get("citizen_phone"), required=False, max_length=20))
@@ -172,9 +178,19 @@ def workorder_intake_clean(data: dict[str, Any]) -> Intake:
     errors.raise_if_any()
     assert isinstance(request_type, RequestType) and category is not None
     return Intake(
-        channel=channel, request_type=request_type, category=category, urgency=urgency, title=title,
-        content=content, address=address, latitude=latitude, longitude=longitude, citizen_name=citizen_name,
-        citizen_phone=phone, citizen_id_number=id_number, confidential=bool(confidential),
+        channel=channel,
+        request_type=request_type,
+        category=category,
+        urgency=urgency,
+        title=title,
+        content=content,
+        address=address,
+        latitude=latitude,
+        longitude=longitude,
+        citizen_name=citizen_name,
+        citizen_phone=phone,
+        citizen_id_number=id_number,
+        confidential=bool(confidential),
     )
 
 
@@ -252,8 +268,15 @@ def _move(
         changed |= {"is_due_soon", "is_sign_overdue"}
     order.save(update_fields=sorted(changed))
     case_event_record(
-        case=order, action=row.action.value, actor=actor, from_status=from_status, to_status=target,
-        note=note, is_public=is_public, data=data, ip_address=ip_address,
+        case=order,
+        action=row.action.value,
+        actor=actor,
+        from_status=from_status,
+        to_status=target,
+        note=note,
+        is_public=is_public,
+        data=data,
+        ip_address=ip_address,
     )
     return order
 
@@ -297,8 +320,12 @@ def workorder_register(
         day = timezone.localtime(now).strftime("%Y%m%d")
         number = f"{day}{counter_next(key=f'workorder:{day}'):06d}"
         order = WorkOrder(
-            kind=CaseKind.WORKORDER, number=number, status=Status.NEW, is_open=True,
-            created_at=now, updated_at=now,
+            kind=CaseKind.WORKORDER,
+            number=number,
+            status=Status.NEW,
+            is_open=True,
+            created_at=now,
+            updated_at=now,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
             citizen_user=citizen_user,
             **intake.__dict__,
@@ -310,9 +337,14 @@ def workorder_register(
         if files:
             case_attachments_add(case=order, files=files, actor=actor)
         case_event_record(
-            case=order, action="register", actor=actor, to_status=Status.NEW, is_public=True,
+            case=order,
+            action="register",
+            actor=actor,
+            to_status=Status.NEW,
+            is_public=True,
             note=_("Registered via %(channel)s.") % {"channel": order.get_channel_display()},
-            data={"channel": order.channel, "attachments": len(files)}, ip_address=ip_address,
+            data={"channel": order.channel, "attachments": len(files)},
+            ip_address=ip_address,
         )
     return order
 
@@ -335,7 +367,12 @@ def workorder_dispatch(
     order.dispatched_at = now
     order.signed_at = None
     return _move(
-        order, row, Status.DISPATCHED, actor=actor, note=note, is_public=True,
+        order,
+        row,
+        Status.DISPATCHED,
+        actor=actor,
+        note=note,
+        is_public=True,
         data={"unit": primary.code, "co_units": [u.code for u in co]},
         fields=["primary_unit", "sign_due_at", "dispatched_at", "signed_at"],
     )
@@ -429,7 +466,9 @@ def workorder_visit(
         message = _("Choose satisfied, basically satisfied or unsatisfied.")
         raise ValidationFailed(message, fields={"satisfaction": [message]})
     if not isinstance(resolved, bool):
-        raise ValidationFailed(_("Say whether the problem was resolved."), fields={"resolved": [_("Must be true or false.")]})
+        raise ValidationFailed(
+            _("Say whether the problem was resolved."), fields={"resolved": [_("Must be true or false.")]}
+        )
     order, row = _begin(order, actor, Action.VISIT)
     now = clock.now()
     order.visit_resolved, order.visit_satisfaction, order.visited_at = resolved, satisfaction, now
@@ -437,7 +476,9 @@ def workorder_visit(
     data = {"resolved": resolved, "satisfaction": satisfaction}
     if resolved and satisfaction != Satisfaction.UNSATISFIED:
         order.closed_at = now
-        _move(order, row, Status.CLOSED, actor=actor, note=note, is_public=True, data=data, fields=[*fields, "closed_at"])
+        _move(
+            order, row, Status.CLOSED, actor=actor, note=note, is_public=True, data=data, fields=[*fields, "closed_at"]
+        )
         _close_children(order, actor)
         return order
     order.reopen_count += 1
@@ -445,20 +486,34 @@ def workorder_visit(
     order.signed_at = order.signed_at or now
     _sign, order.due_at = _deadlines(order, now)
     return _move(
-        order, row, Status.HANDLING, actor=actor, note=note, is_public=True, data={**data, "reopened": True},
+        order,
+        row,
+        Status.HANDLING,
+        actor=actor,
+        note=note,
+        is_public=True,
+        data={**data, "reopened": True},
         fields=[*fields, "reopen_count", "replied_at", "due_at"],
     )
 
 
 def _close_children(master: WorkOrder, actor: Any) -> None:
     now = clock.now()
-    for child in WorkOrder.objects.select_for_update(of=("self", "case_ptr")).filter(master=master, status=Status.MERGED):
+    for child in WorkOrder.objects.select_for_update(of=("self", "case_ptr")).filter(
+        master=master, status=Status.MERGED
+    ):
         row = transition_for(child.status, Action.CLOSE_WITH_MASTER)
         assert row is not None
         child.closed_at = now
         _move(
-            child, row, Status.CLOSED, actor=actor, is_public=True, fields=["closed_at"],
-            note=_("Closed with the master order %(n)s.") % {"n": master.number}, data={"master": master.number},
+            child,
+            row,
+            Status.CLOSED,
+            actor=actor,
+            is_public=True,
+            fields=["closed_at"],
+            note=_("Closed with the master order %(n)s.") % {"n": master.number},
+            data={"master": master.number},
         )
 
 
@@ -485,7 +540,9 @@ def workorder_merge(*, order: WorkOrder | str, actor: Any, master: WorkOrder | s
     master_number = master if isinstance(master, str) else master.number
     order, row = _begin(order, actor, Action.MERGE)
     if master_number == order.number:
-        raise ValidationFailed(_("An order cannot be merged into itself."), fields={"master": [_("Choose another order.")]})
+        raise ValidationFailed(
+            _("An order cannot be merged into itself."), fields={"master": [_("Choose another order.")]}
+        )
     target_master = WorkOrder.objects.select_for_update(of=("self", "case_ptr")).filter(number=master_number).first()
     if target_master is None:
         message = _("No work order with number %(n)s.") % {"n": master_number}
@@ -497,12 +554,23 @@ def workorder_merge(*, order: WorkOrder | str, actor: Any, master: WorkOrder | s
     _guard(not order.children.exists(), _("This order is a master of other orders; merge the other way round."))
     order.master = target_master
     _move(
-        order, row, Status.MERGED, actor=actor, note=note, is_public=True, data={"master": target_master.number},
+        order,
+        row,
+        Status.MERGED,
+        actor=actor,
+        note=note,
+        is_public=True,
+        data={"master": target_master.number},
         fields=["master"],
     )
     case_event_record(
-        case=target_master, action="merge-child", actor=actor, note=note,
-        data={"child": order.number}, from_status=target_master.status, to_status=target_master.status,
+        case=target_master,
+        action="merge-child",
+        actor=actor,
+        note=note,
+        data={"child": order.number},
+        from_status=target_master.status,
+        to_status=target_master.status,
     )
     return order
 
@@ -574,7 +642,12 @@ def workorder_return(*, order: WorkOrder | str, actor: Any, reason: str, legal_b
     )
     order.return_count += 1
     return _move(
-        order, row, Status.RETURNED, actor=actor, note=reason, data={"legal_basis": legal_basis},
+        order,
+        row,
+        Status.RETURNED,
+        actor=actor,
+        note=reason,
+        data={"legal_basis": legal_basis},
         fields=["return_count"],
     )
 
@@ -592,18 +665,23 @@ def workorder_request_extension(*, order: WorkOrder | str, actor: Any, working_d
         not ExtensionRequest.objects.filter(case=order, status=ExtensionStatus.PENDING).exists(),
         _("An extension request is already waiting for review."),
     )
-    _guard(order.due_at is None or now < order.due_at, _("The deadline has passed; an extension must be asked before it."))
+    _guard(
+        order.due_at is None or now < order.due_at, _("The deadline has passed; an extension must be asked before it.")
+    )
     assert order.primary_unit is not None
     ExtensionRequest.objects.create(
-        case=order, unit=order.primary_unit, requested_by=actor, requested_at=now, working_days=working_days, reason=reason
+        case=order,
+        unit=order.primary_unit,
+        requested_by=actor,
+        requested_at=now,
+        working_days=working_days,
+        reason=reason,
     )
     return _move(order, row, Status(order.status), actor=actor, note=reason, data={"working_days": working_days})
 
 
 @transaction.atomic
-def workorder_reply(
-    *, order: WorkOrder | str, actor: Any, reply: str, files: Sequence[CheckedFile] = ()
-) -> WorkOrder:
+def workorder_reply(*, order: WorkOrder | str, actor: Any, reply: str, files: Sequence[CheckedFile] = ()) -> WorkOrder:
     """答复: what was verified, what was done, the result, a contact. The centre then calls back."""
     errors = _Errors()
     reply = _text(errors, "reply", reply, required=True, max_length=CONTENT_MAX_LENGTH, multiline=True)
@@ -631,8 +709,13 @@ def workorder_pii_reveal(*, order: WorkOrder | str, actor: Any, field: str, ip_a
     allowed = workorder_can_reveal(actor, found, field)
     with transaction.atomic():
         audit_append(
-            action="pii.view", actor=actor, object_type=CaseKind.WORKORDER, object_id=found.number,
-            note=field, success=allowed, ip_address=ip_address,
+            action="pii.view",
+            actor=actor,
+            object_type=CaseKind.WORKORDER,
+            object_id=found.number,
+            note=field,
+            success=allowed,
+            ip_address=ip_address,
         )
     if not allowed:
         raise PermissionDenied(_("Your role may not see this personal data unmasked."))

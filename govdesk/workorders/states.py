@@ -22,7 +22,9 @@ class Status(StrEnum):
     CANCELLED = "cancelled"  # 已撤销
 
 
-OPEN_STATUSES = frozenset({Status.NEW, Status.DISPATCHED, Status.HANDLING, Status.RETURNED, Status.REPLIED, Status.MERGED})
+OPEN_STATUSES = frozenset(
+    {Status.NEW, Status.DISPATCHED, Status.HANDLING, Status.RETURNED, Status.REPLIED, Status.MERGED}
+)
 
 
 class Action(StrEnum):
@@ -95,10 +97,16 @@ _ROWS: list[Transition] = [
     *_t((S.RETURNED,), A.REVIEW_RETURN, (S.DISPATCHED,), frozenset({DISPATCHER})),
     # Handling: extension requested before the deadline, reviewed by the centre; then the reply.
     *_t(
-        (S.HANDLING,), A.REQUEST_EXTENSION, None, UNIT, Scope.PRIMARY_UNIT,
+        (S.HANDLING,),
+        A.REQUEST_EXTENSION,
+        None,
+        UNIT,
+        Scope.PRIMARY_UNIT,
         guards=("no_pending_extension", "before_due"),
     ),
-    *_t((S.HANDLING,), A.REVIEW_EXTENSION, None, frozenset({DISPATCHER, SUPERVISOR}), guards=("has_pending_extension",)),
+    *_t(
+        (S.HANDLING,), A.REVIEW_EXTENSION, None, frozenset({DISPATCHER, SUPERVISOR}), guards=("has_pending_extension",)
+    ),
     *_t((S.HANDLING,), A.REPLY, (S.REPLIED,), UNIT, Scope.PRIMARY_UNIT),
     # Return visit: resolved and not dissatisfied closes; otherwise it goes back to the unit (重办).
     *_t((S.REPLIED,), A.VISIT, (S.CLOSED, S.HANDLING), frozenset({OPERATOR, DISPATCHER})),
@@ -106,7 +114,10 @@ _ROWS: list[Transition] = [
     *_t((S.CLOSED,), A.REOPEN, (S.HANDLING, S.NEW), frozenset({DISPATCHER}), guards=("not_merged_child",)),
     # Duplicates: merged into an open master, and closed when the master closes.
     *_t(
-        (S.NEW, S.DISPATCHED, S.HANDLING, S.RETURNED), A.MERGE, (S.MERGED,), frozenset({OPERATOR, DISPATCHER}),
+        (S.NEW, S.DISPATCHED, S.HANDLING, S.RETURNED),
+        A.MERGE,
+        (S.MERGED,),
+        frozenset({OPERATOR, DISPATCHER}),
         guards=("valid_master", "has_no_children"),
     ),
     *_t((S.MERGED,), A.CLOSE_WITH_MASTER, (S.CLOSED,), frozenset(), Scope.SYSTEM),
@@ -114,10 +125,22 @@ _ROWS: list[Transition] = [
     *_t((S.DISPATCHED, S.HANDLING, S.RETURNED), A.URGE, None, frozenset({SUPERVISOR, DISPATCHER})),
     *_t((S.NEW, S.DISPATCHED, S.HANDLING, S.RETURNED, S.REPLIED), A.SUPERVISE, None, frozenset({SUPERVISOR})),
     # Process notes (办理过程 / 协办意见) by the units involved or the centre.
-    *_t((S.DISPATCHED, S.HANDLING, S.REPLIED), A.NOTE, None, UNIT | frozenset({OPERATOR, DISPATCHER}), Scope.ASSIGNED_UNIT),
+    *_t(
+        (S.DISPATCHED, S.HANDLING, S.REPLIED),
+        A.NOTE,
+        None,
+        UNIT | frozenset({OPERATOR, DISPATCHER}),
+        Scope.ASSIGNED_UNIT,
+    ),
     # Cancellation (撤销): the operator only before dispatch; the dispatcher while no reply has been given.
     *_t((S.NEW,), A.CANCEL, (S.CANCELLED,), frozenset({OPERATOR, DISPATCHER}), guards=("has_no_open_children",)),
-    *_t((S.DISPATCHED, S.HANDLING, S.RETURNED), A.CANCEL, (S.CANCELLED,), frozenset({DISPATCHER}), guards=("has_no_open_children",)),
+    *_t(
+        (S.DISPATCHED, S.HANDLING, S.RETURNED),
+        A.CANCEL,
+        (S.CANCELLED,),
+        frozenset({DISPATCHER}),
+        guards=("has_no_open_children",),
+    ),
 ]
 
 TRANSITIONS: dict[tuple[Status, Action], Transition] = {(row.source, row.action): row for row in _ROWS}

@@ -30,12 +30,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
 
     @factory.post_generation
-    def roles(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+    def roles(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create:
-            self.save()
+            obj.save()
         if not create or not extracted:
             return
         for role in extracted:
             group, _created = Group.objects.get_or_create(name=str(role))
-            self.groups.add(group)
-        self.__dict__.pop("roles", None)
+            obj.groups.add(group)
+        obj.__dict__.pop("roles", None)

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import WorkOrder
+
+
+@admin.register(WorkOrder)
+class WorkOrderAdmin(admin.ModelAdmin):
+    """Look-up only: orders change through the workflow (services), never by editing rows."""
+
+    list_display = ("number", "title", "status", "request_type", "primary_unit", "created_at", "due_at", "is_overdue")
+    list_filter = ("status", "request_type", "channel", "urgency", "is_overdue")
+    search_fields = ("number", "title")
+    date_hierarchy = "created_at"
+    exclude = ("citizen_phone", "citizen_id_number")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
