@@ -9,5 +9,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("govdesk.api_urls")),
+    path("", include("govdesk.workorders.urls")),
     path("", include("govdesk.web.urls")),
 ]
+
+handler400 = "govdesk.common.views.bad_request"
+handler403 = "govdesk.common.views.permission_denied"
+handler404 = "govdesk.common.views.page_not_found"
+handler500 = "govdesk.common.views.server_error"

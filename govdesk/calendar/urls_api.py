@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import apis
+
+urlpatterns = [
+    path("deadline/", apis.DeadlineApi.as_view(), name="api-calendar-deadline"),
+]

@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -20,6 +21,22 @@ class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape every API answer uses, so the schema tells clients what a 4xx body holds."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    # The body's key is called "fields"; the serializer metaclass moves declared fields out of the way of `.fields`.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """`@extend_schema(responses={200: X, **error_responses(400, 404)})`: document the error answers once."""
+    return {code: OpenApiResponse(response=ErrorSerializer) for code in codes}
 
 
 def _flatten(detail: Any) -> dict[str, list[str]]:

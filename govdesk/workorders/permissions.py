@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
+from govdesk.cases.models import CaseUnit
 from govdesk.common.errors import PermissionDenied
 from govdesk.org.models import CENTRE_ROLES, Role
 
@@ -27,6 +28,11 @@ def actor_unit_ids(user: Any) -> set[int]:
     return {unit.pk}
 
 
+def assigned_to_units(unit_ids: set[int] | list[int]) -> Exists:
+    """An EXISTS over active assignments: filters without joining, so lists need no DISTINCT over wide rows."""
+    return Exists(CaseUnit.objects.filter(case_id=OuterRef("pk"), unit_id__in=unit_ids, is_active=True))
+
+
 def workorder_visibility_q(user: Any) -> Q:
     """A filter for the orders `user` may see. Centre staff see all; units their own; citizens theirs."""
     if not getattr(user, "is_authenticated", False):
@@ -37,7 +43,7 @@ def workorder_visibility_q(user: Any) -> Q:
     if user.has_role(*UNIT_ROLE_CODES):
         units = actor_unit_ids(user)
         if units:
-            q |= Q(assignments__unit_id__in=units, assignments__is_active=True)
+            q |= Q(assigned_to_units(units))
     if user.has_role(Role.CITIZEN):
         q |= Q(citizen_user=user)
     return q

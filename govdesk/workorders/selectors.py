@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from govdesk.cases.models import CaseEvent
 from govdesk.common.validators import normalize_phone
+from govdesk.org.models import Unit
 
 from .models import WorkOrder
-from .permissions import actor_unit_ids, workorder_visibility_q
+from .permissions import actor_unit_ids, assigned_to_units, workorder_visibility_q
 from .states import Status
 
 LIST_RELATED = ("request_type", "category", "primary_unit")
@@ -25,7 +26,7 @@ def workorder_list(*, user: Any, filters: dict[str, Any] | None = None) -> Query
     if f.get("status"):
         qs = qs.filter(status__in=[s for s in str(f["status"]).split(",") if s])
     if f.get("unit"):
-        qs = qs.filter(assignments__unit__code=f["unit"], assignments__is_active=True)
+        qs = qs.filter(assigned_to_units(list(Unit.objects.filter(code=f["unit"]).values_list("pk", flat=True))))
     if f.get("category"):
         raw = str(f["category"])
         qs = qs.filter(category_id=int(raw)) if raw.isdigit() else qs.filter(category__path__startswith=raw)
@@ -48,7 +49,7 @@ def workorder_list(*, user: Any, filters: dict[str, Any] | None = None) -> Query
         qs = qs.filter(
             Q(number=text) | Q(title__icontains=text) | Q(content__icontains=text) | Q(address__icontains=text)
         )
-    return qs.distinct().order_by("-created_at", "-id")
+    return qs.order_by("-created_at", "-id")
 
 
 def _day_start(value: date | datetime | str) -> datetime:
@@ -63,7 +64,6 @@ def workorder_get(*, user: Any, number: str) -> WorkOrder | None:
     return (
         WorkOrder.objects.filter(workorder_visibility_q(user), number=number)
         .select_related(*LIST_RELATED, "master", "citizen_user", "created_by")
-        .distinct()
         .first()
     )
 
@@ -91,7 +91,7 @@ def workorder_unit_inbox(*, user: Any) -> QuerySet[WorkOrder]:
     units = actor_unit_ids(user)
     return (
         workorder_list(user=user)
-        .filter(assignments__unit_id__in=units, assignments__is_active=True)
+        .filter(assigned_to_units(units))
         .filter(status__in=[Status.DISPATCHED, Status.HANDLING, Status.REPLIED])
         .order_by("due_at")
     )
