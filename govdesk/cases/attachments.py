@@ -18,6 +18,12 @@ SIGNATURES = (
 )
 
 
+def _setting(name: str) -> int:
+    value = settings.GOVDESK[name]
+    assert isinstance(value, int)
+    return value
+
+
 @dataclass(frozen=True)
 class CheckedFile:
     name: str
@@ -27,7 +33,7 @@ class CheckedFile:
 
 def attachment_check(*, name: str, data: bytes) -> CheckedFile:
     """Accept JPEG, PNG and PDF only, recognised by their bytes; a renamed executable is refused."""
-    limit: int = settings.GOVDESK["ATTACHMENT_MAX_BYTES"]
+    limit = _setting("ATTACHMENT_MAX_BYTES")
     if not data:
         raise ValidationFailed(
             _("The file %(name)s is empty.") % {"name": name}, fields={"attachments": [_("Empty file.")]}
@@ -54,7 +60,7 @@ def attachment_check(*, name: str, data: bytes) -> CheckedFile:
 
 
 def attachments_check(files: list[tuple[str, bytes]]) -> list[CheckedFile]:
-    limit: int = settings.GOVDESK["ATTACHMENT_MAX_FILES"]
+    limit = _setting("ATTACHMENT_MAX_FILES")
     if len(files) > limit:
         message = _("At most %(n)d files can be attached.") % {"n": limit}
         raise ValidationFailed(message, fields={"attachments": [message]})

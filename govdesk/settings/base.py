@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "govdesk.cases",
     "govdesk.workorders",
     "govdesk.web",
+    "govdesk.demo",
 ]
 
 MIDDLEWARE = [
@@ -52,6 +53,7 @@ MIDDLEWARE = [
     "govdesk.org.middleware.SessionAbsoluteTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "govdesk.common.middleware.SecurityHeadersMiddleware",
     "axes.middleware.AxesMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
@@ -168,6 +170,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # The docs page loads Swagger UI from our own static files: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 CACHES = {

@@ -16,3 +16,6 @@ if not _key_file.exists():
     _key_file.write_text(secrets.token_urlsafe(50))
     _key_file.chmod(0o600)
 SECRET_KEY = _key_file.read_text().strip()
+
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

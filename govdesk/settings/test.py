@@ -20,3 +20,14 @@ STORAGES = {
 }
 AXES_ENABLED = True
 GOVDESK = {**GOVDESK, "PUBLIC_SUBMIT_RATE": "1000/h", "PUBLIC_TRACK_RATE": "1000/h"}
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not SQLite's shared-cache memory database: there, concurrent connections fail at once with "database
+    # table is locked" instead of waiting, so the concurrency tests could not model production's file database.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.mkdtemp(prefix="govdesk-test-db-")) / "test.sqlite3")}
+    # A throw-away database: no need to wait for the disk.
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
+
+# Serve static files straight from the apps (no collectstatic before tests).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

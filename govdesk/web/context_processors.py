@@ -3,9 +3,34 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from govdesk.org.models import Role
+
+# (URL name, label, roles that see it). Pages check the roles again: the menu is only a convenience.
+NAVIGATION: tuple[tuple[str, Any, frozenset[str]], ...] = (
+    ("workorders:console", _("Console"), frozenset({Role.OPERATOR, Role.DISPATCHER})),
+    ("workorders:dispatch_queue", _("Dispatch"), frozenset({Role.DISPATCHER})),
+    ("workorders:inbox", _("Inbox"), frozenset({Role.HANDLER, Role.UNIT_ADMIN})),
+    ("workorders:supervision", _("Supervision"), frozenset({Role.SUPERVISOR, Role.DISPATCHER})),
+    ("workorders:visits", _("Return visits"), frozenset({Role.OPERATOR, Role.DISPATCHER})),
+    (
+        "workorders:list",
+        _("Orders"),
+        frozenset({Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.HANDLER, Role.UNIT_ADMIN, Role.CITIZEN}),
+    ),
+)
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     roles = user.roles if user is not None and user.is_authenticated else frozenset()
-    return {"user_roles": roles}
+    current = request.path
+    items = []
+    for name, label, allowed in NAVIGATION:
+        if roles & allowed:
+            url = reverse(name)
+            items.append({"url": url, "label": label, "active": current.startswith(url)})
+    role_labels = [str(label) for code, label in Role.choices if code in roles]
+    return {"user_roles": roles, "nav_items": items, "role_labels": role_labels}
