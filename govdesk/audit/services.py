@@ -5,7 +5,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.ipv6 import clean_ipv6_address
 
 from govdesk.common import clock
 
@@ -15,6 +17,16 @@ from .models import GENESIS_HASH, AuditEvent, AuditHead
 def audit_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     payload = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
+
+
+def _stored_ip(value: str | None) -> str | None:
+    """The address as the database will return it (IPv6 compressed, lower case), so the hash covers what is kept."""
+    if value and ":" in value:
+        try:
+            return clean_ipv6_address(value)
+        except ValidationError:
+            return value
+    return value
 
 
 def audit_append(
@@ -51,7 +63,7 @@ def audit_append(
             to_state=to_state,
             note=note,
             success=success,
-            ip_address=ip_address,
+            ip_address=_stored_ip(ip_address),
             prev_hash=head.last_hash,
         )
         event.hash = audit_hash(head.last_hash, event.chained_fields())

@@ -110,11 +110,12 @@ def case_deadlines_sweep(*, now: datetime | None = None) -> dict[str, int]:
             "overdue_cleared": open_cases.filter(Q(due_at__gte=now) | Q(due_at__isnull=True), is_overdue=True).update(
                 is_overdue=False
             ),
-            "due_soon_set": open_cases.filter(due_at__gte=now, due_at__lte=soon_limit, is_due_soon=False).update(
+            # Strictly less than one working day: exactly one day left (e.g. all weekend before a Monday) is not soon.
+            "due_soon_set": open_cases.filter(due_at__gte=now, due_at__lt=soon_limit, is_due_soon=False).update(
                 is_due_soon=True
             ),
             "due_soon_cleared": open_cases.filter(
-                Q(due_at__lt=now) | Q(due_at__gt=soon_limit) | Q(due_at__isnull=True), is_due_soon=True
+                Q(due_at__lt=now) | Q(due_at__gte=soon_limit) | Q(due_at__isnull=True), is_due_soon=True
             ).update(is_due_soon=False),
             "sign_overdue_set": open_cases.filter(
                 signed_at__isnull=True, sign_due_at__lt=now, is_sign_overdue=False
@@ -123,7 +124,7 @@ def case_deadlines_sweep(*, now: datetime | None = None) -> dict[str, int]:
                 Q(signed_at__isnull=False) | Q(sign_due_at__gte=now) | Q(sign_due_at__isnull=True), is_sign_overdue=True
             ).update(is_sign_overdue=False),
         }
-        Case.objects.filter(is_open=False).filter(Q(is_due_soon=True) | Q(is_sign_overdue=True)).update(
-            is_due_soon=False, is_sign_overdue=False
-        )
+        Case.objects.filter(is_open=False).filter(
+            Q(is_due_soon=True) | Q(is_sign_overdue=True) | Q(is_overdue=True)
+        ).update(is_due_soon=False, is_sign_overdue=False, is_overdue=False)
     return counts

@@ -264,8 +264,9 @@ def _move(
     order.updated_at = clock.now()
     changed = {"status", "is_open", "updated_at", *fields}
     if not order.is_open:
-        order.is_due_soon = order.is_sign_overdue = False
-        changed |= {"is_due_soon", "is_sign_overdue"}
+        # Closed orders carry no deadline flags (lateness is read from closed_at against due_at, not from a flag).
+        order.is_due_soon = order.is_sign_overdue = order.is_overdue = False
+        changed |= {"is_due_soon", "is_sign_overdue", "is_overdue"}
     order.save(update_fields=sorted(changed))
     case_event_record(
         case=order,
@@ -386,7 +387,10 @@ def workorder_answer(*, order: WorkOrder | str, actor: Any, answer: str) -> Work
     _guard(order.request_type.allows_direct_answer, _("Only consultations can be answered directly."))
     order.answer = answer
     order.closed_at = clock.now()
-    return _move(order, row, Status.CLOSED, actor=actor, note=answer, is_public=True, fields=["answer", "closed_at"])
+    _move(order, row, Status.CLOSED, actor=actor, note=answer, is_public=True, fields=["answer", "closed_at"])
+    # The master's result closes its merged duplicates, however the master closes (DOMAIN.md §2, 并单).
+    _close_children(order, actor)
+    return order
 
 
 @transaction.atomic
