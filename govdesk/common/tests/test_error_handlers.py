@@ -25,7 +25,9 @@ def test_oversized_api_body_is_json_400_and_writes_nothing(client: Any, people: 
     from govdesk.workorders.models import WorkOrder
 
     client.force_login(people.operator)
-    response = client.post("/api/v1/workorders/", data='{"title": "' + "x" * 500 + '"}', content_type="application/json")
+    response = client.post(
+        "/api/v1/workorders/", data='{"title": "' + "x" * 500 + '"}', content_type="application/json"
+    )
     assert response.status_code == 400
     assert response.json()["code"] in {"bad_request", "invalid"}
     assert WorkOrder.objects.count() == 0

@@ -364,5 +364,6 @@ def test_openapi_schema_and_docs_page(db: Any) -> None:
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"swagger-ui" in docs.content
-    # Everything from our own static files (no CDN): scripts, styles and the favicon.
-    assert re.findall(rb'(?:src|href)="(?!/static/)', docs.content) == []
+    # Everything from our own server (no CDN): static files, and the init script served beside the page for CSP.
+    assert re.findall(rb'(?:src|href)="(?!/static/|/api/docs/\?script)', docs.content) == []
+    assert client.get("/api/docs/?script=").status_code == 200

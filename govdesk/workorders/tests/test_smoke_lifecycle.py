@@ -19,7 +19,9 @@ def test_a_call_goes_from_intake_to_closed(people: Any, district: Any, categorie
     services.workorder_dispatch(order=order, actor=people.dispatcher, unit=district.dept_a, co_units=[district.street])
     services.workorder_sign(order=order.number, actor=people.handler_a)
     services.workorder_reply(order=order.number, actor=people.handler_a, reply="已修复")
-    closed = services.workorder_visit(order=order.number, actor=people.operator, resolved=True, satisfaction="satisfied")
+    closed = services.workorder_visit(
+        order=order.number, actor=people.operator, resolved=True, satisfaction="satisfied"
+    )
     assert closed.status == Status.CLOSED
     assert [e.action for e in closed.events.order_by("id")] == ["register", "dispatch", "sign", "reply", "visit"]
     report = audit_chain_verify()
