@@ -1,0 +1,75 @@
+# GovDesk. Two commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+
+.PHONY: help run test lint fmt bench bench-pg clean-db
+
+help:
+	@echo "make run     create .venv, install, migrate, load the demo data, serve http://127.0.0.1:$(PORT)"
+	@echo "make test    lint, types, tests on SQLite (and on PostgreSQL when DATABASE_URL is set)"
+	@echo "make lint    ruff check, ruff format --check, mypy"
+	@echo "make fmt     ruff format and ruff check --fix"
+	@echo "make bench   intake benchmark (bench/intake.py) on SQLite, and on PostgreSQL when DATABASE_URL is set"
+	@echo "make clean-db  remove the local SQLite database (var/govdesk.sqlite3) and the demo password"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Stamps: reinstall only when a requirements file changes.
+$(VENV)/.runtime-installed: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime-installed $@
+
+run: $(VENV)/.runtime-installed
+	$(MANAGE) migrate --noinput
+	$(MANAGE) createcachetable
+	$(MANAGE) catalog_import categories --commit
+	@if command -v msgfmt >/dev/null && [ -d govdesk/locale ]; then \
+		$(MANAGE) compilemessages --ignore=$(VENV) -v0; \
+	else echo "msgfmt not found: using the committed .mo files"; fi
+	@# Adds the demo orders only when the database has none; prints the demo accounts every time.
+	$(MANAGE) seed_demo
+	@echo
+	@echo "GovDesk: http://127.0.0.1:$(PORT)/   (Ctrl-C stops the server and the deadline sweep)"
+	@$(MANAGE) cases_sweep_deadlines --every 60 >"$${GOVDESK_VAR_DIR:-var}/sweep.log" 2>&1 & sweep=$$!; \
+	trap 'kill $$sweep 2>/dev/null' EXIT INT TERM; \
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+# pytest's exit code 5 means it collected no tests: for this project that is a broken run, so say so and fail.
+pytest_run = $(1) $(VENV)/bin/pytest $(PYTEST_ARGS) || { rc=$$?; [ $$rc -ne 5 ] || echo "pytest collected no tests ($(2)): failing"; exit $$rc; }
+
+test: $(VENV)/.dev-installed lint
+	@echo "== tests on SQLite"
+	@$(call pytest_run,env -u DATABASE_URL,SQLite)
+	@if [ -n "$$DATABASE_URL" ]; then \
+		echo "== tests on PostgreSQL (DATABASE_URL)"; \
+		$(call pytest_run,,PostgreSQL); \
+	else echo "DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy govdesk
+
+fmt: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: $(VENV)/.runtime-installed
+	env -u DATABASE_URL $(PY) bench/intake.py --db sqlite
+	@if [ -n "$$DATABASE_URL" ]; then $(PY) bench/intake.py --db postgres; \
+	else echo "DATABASE_URL not set: PostgreSQL benchmark skipped (bench/run_pg.sh starts a throwaway server)"; fi
+
+clean-db:
+	rm -f var/govdesk.sqlite3 var/govdesk.sqlite3-wal var/govdesk.sqlite3-shm var/demo-password

@@ -1,0 +1,173 @@
+"""Demo data, only ever on request (`manage.py seed_demo`): the district, its catalogue, accounts and history."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from govdesk.audit.services import audit_append
+from govdesk.catalog.models import Category, DispatchRule
+from govdesk.catalog.services import category_tree_import
+from govdesk.common import clock
+from govdesk.common.errors import ValidationFailed
+from govdesk.org.models import Role, Unit, UnitKind, User
+from govdesk.org.services import STAFF_ROLES, role_groups_sync
+
+from .district import ACCOUNTS, CENTRE, DEPARTMENTS, DISPATCH_RULES, GOVERNMENT, STREETS, unit_handler_username
+from .history import Executor, Planner
+
+CATEGORIES_CSV = Path(__file__).resolve().parents[1] / "catalog" / "data" / "categories.csv"
+
+
+def demo_categories_ensure() -> int:
+    """Load the shipped category tree when the database has none; returns how many were created."""
+    if Category.objects.exists():
+        return 0
+    return category_tree_import(text=CATEGORIES_CSV.read_text(encoding="utf-8-sig"), commit=True).created
+
+
+@transaction.atomic
+def demo_district_ensure() -> dict[str, Unit]:
+    """Create or update the demo district's units (idempotent, matched by code)."""
+
+    def put(code: str, name: str, kind: str, parent: Unit | None, order: int, **extra: Any) -> Unit:
+        unit, _created = Unit.objects.update_or_create(
+            code=code, defaults={"name": name, "kind": kind, "parent": parent, "sort_order": order, **extra}
+        )
+        return unit
+
+    gov = put(*GOVERNMENT, UnitKind.GOVERNMENT, None, 0, accepts_orders=False)
+    put(*CENTRE, UnitKind.HOTLINE_CENTRE, gov, 1, accepts_orders=False)
+    for order, (code, name) in enumerate(DEPARTMENTS, start=10):
+        put(code, name, UnitKind.DEPARTMENT, gov, order)
+    for order, street in enumerate(STREETS, start=100):
+        parent = put(street.code, street.name, UnitKind.STREET, gov, order, place_names="\n".join(street.places))
+        for number, community in enumerate(street.communities, start=1):
+            put(f"{street.code}-{number:02d}", community, UnitKind.COMMUNITY, parent, order * 10 + number)
+    return {u.code: u for u in Unit.objects.all()}
+
+
+@transaction.atomic
+def demo_dispatch_rules_ensure() -> int:
+    categories = {c.path: c for c in Category.objects.filter(path__in=[path for path, _u, _b in DISPATCH_RULES])}
+    units = {u.code: u for u in Unit.objects.all()}
+    count = 0
+    for path, code, by_place in DISPATCH_RULES:
+        category = categories.get(path)
+        if category is None:  # a deployment's own tree may lack a branch the demo expects
+            continue
+        DispatchRule.objects.update_or_create(category=category, defaults={"unit": units[code], "by_place": by_place})
+        count += 1
+    return count
+
+
+def demo_password(password_file: Path, env_value: str | None) -> str:
+    """GOVDESK_DEMO_PASSWORD when set; otherwise the one generated on the first run (kept in var/, mode 600)."""
+    if env_value:
+        return env_value
+    if password_file.exists():
+        stored = password_file.read_text().strip()
+        if stored:
+            return stored
+    # Four character classes, 20 characters: passes the platform's own password policy.
+    generated = f"Gd-{secrets.token_urlsafe(12)}-7x"
+    password_file.parent.mkdir(parents=True, exist_ok=True)
+    password_file.write_text(generated + "\n")
+    password_file.chmod(0o600)
+    return generated
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str
+    unit: str
+    name: str
+
+
+@transaction.atomic
+def demo_accounts_ensure(*, password: str) -> list[DemoAccount]:
+    """One account per role (plus a handler for every unit that takes orders), all with `password`.
+
+    The password is hashed once and shared, because hashing it per account would cost seconds (PBKDF2).
+    Creating an account is audited like any other; updating a demo account only resets its password and roles.
+    """
+    role_groups_sync()
+    try:
+        validate_password(password)
+    except ValidationError as exc:
+        raise ValidationFailed("GOVDESK_DEMO_PASSWORD: " + " ".join(exc.messages)) from None
+    encoded = make_password(password)
+    groups = {g.name: g for g in Group.objects.all()}
+    units = {u.code: u for u in Unit.objects.all()}
+    wanted = [(a.username, a.role.value, a.unit_code, a.display_name) for a in ACCOUNTS]
+    named_units = {a.unit_code for a in ACCOUNTS if a.role == Role.HANDLER}
+    for taker in Unit.objects.filter(kind__in=[UnitKind.DEPARTMENT, UnitKind.STREET], accepts_orders=True):
+        if taker.code not in named_units:
+            wanted.append((unit_handler_username(taker.code), Role.HANDLER.value, taker.code, f"{taker.name}承办人"))
+    result = []
+    for username, role, unit_code, name in wanted:
+        unit = units.get(unit_code) if unit_code else None
+        user = User.objects.filter(username=username).first()
+        created = user is None
+        if user is None:
+            user = User(username=username)
+        user.unit, user.display_name, user.password = unit, name, encoded
+        user.is_staff, user.is_superuser, user.is_active = role in STAFF_ROLES, False, True
+        user.password_changed_at = clock.now()
+        user.save()
+        user.groups.set([groups[role]])
+        if created:
+            audit_append(action="account.create", object_type="user", object_id=username, note=role)
+        result.append(DemoAccount(username, role, unit.name if unit else "", name))
+    return result
+
+
+def handlers_by_unit() -> dict[str, User]:
+    """The first handler of each unit, to act for it in the replayed history."""
+    found: dict[str, User] = {}
+    for user in (
+        User.objects.filter(groups__name=Role.HANDLER.value, unit__isnull=False).select_related("unit").order_by("id")
+    ):
+        assert user.unit is not None
+        found.setdefault(user.unit.code, user)
+    return found
+
+
+@dataclass(frozen=True)
+class OrdersResult:
+    orders: int
+    steps: int
+    failures: dict[str, int]
+
+
+def demo_orders_create(
+    *, count: int, days: int, seed: int, progress: Callable[[int, int], None] | None = None
+) -> OrdersResult:
+    """Plan `count` orders over the last `days` days and replay them through the services, in one transaction."""
+    now = clock.now()
+    rng = random.Random(seed)  # noqa: S311 - demo data, reproducible on purpose
+    planner = Planner(rng=rng, now=now, days=days)
+    plans = planner.plan_all(count)
+    people = {name: User.objects.get(username=name) for name in ("operator", "dispatcher", "supervisor", "citizen")}
+    executor = Executor(plans=plans, people=people, handlers=handlers_by_unit())
+    steps = executor.steps(now)
+    # One transaction: SQLite commits once instead of per step, and an interrupted seed leaves nothing behind.
+    with transaction.atomic():
+        executor.run(steps, progress)
+    return OrdersResult(orders=len(executor.numbers), steps=len(steps), failures=dict(executor.failures))
+
+
+def history_start(days: int) -> datetime:
+    return clock.now() - timedelta(days=days + 1)
