@@ -87,3 +87,16 @@ def api_client_for() -> Callable[[Any], APIClient]:
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _forget_cached_reference_data() -> Any:
+    """Rows a test rolled back must not be served to the next one from a per-process cache."""
+    from govdesk.calendar.selectors import calendar_invalidate
+    from govdesk.common.refcache import reference_caches_invalidate
+
+    reference_caches_invalidate()
+    calendar_invalidate()
+    yield
+    reference_caches_invalidate()
+    calendar_invalidate()

@@ -46,7 +46,8 @@ def audit_append(
     The head row's lock makes appends strictly sequential, so the chain has no forks even under concurrency; take it
     as late in the transaction as possible, because it is held until commit.
     """
-    with transaction.atomic():
+    # No savepoint: inside a caller's transaction the event must stand or fall with it anyway.
+    with transaction.atomic(savepoint=False):
         head = AuditHead.objects.select_for_update().filter(pk=1).first()
         if head is None:
             AuditHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})

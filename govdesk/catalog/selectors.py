@@ -1,10 +1,57 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
+from govdesk.common.refcache import ReferenceCache
 from govdesk.org.models import Unit, UnitKind
 
 from .models import Category, DispatchRule, RequestType, TimeLimitPolicy
+
+
+@dataclass(frozen=True)
+class CategoryIndex:
+    by_id: dict[int, Category]
+    by_path: dict[str, Category]
+    leaf_ids: frozenset[int]
+
+
+def _category_index() -> CategoryIndex:
+    categories = list(Category.objects.all())
+    parents = {c.parent_id for c in categories if c.parent_id is not None}
+    return CategoryIndex(
+        by_id={c.pk: c for c in categories},
+        by_path={c.path: c for c in categories},
+        leaf_ids=frozenset(c.pk for c in categories if c.pk not in parents and c.is_active),
+    )
+
+
+# Read on every intake; cleared in this process whenever a row is saved (CatalogConfig.ready).
+categories_cached: ReferenceCache[CategoryIndex] = ReferenceCache(_category_index)
+request_types_cached: ReferenceCache[dict[str, RequestType]] = ReferenceCache(
+    lambda: {t.code: t for t in RequestType.objects.all()}
+)
+policies_cached: ReferenceCache[list[TimeLimitPolicy]] = ReferenceCache(
+    lambda: list(TimeLimitPolicy.objects.filter(is_active=True).select_related("category"))
+)
+
+
+def request_type_by_code(code: str) -> RequestType | None:
+    return request_types_cached.get().get(code)
+
+
+def category_find(value: int | str) -> Category | None:
+    """A category by id (int or digits) or by path."""
+    index = categories_cached.get()
+    if isinstance(value, int) or value.isdigit():
+        return index.by_id.get(int(value))
+    return index.by_path.get(value)
+
+
+def category_is_leaf(category: Category) -> bool:
+    """Active and without children: orders are filed only under leaves."""
+    return category.pk in categories_cached.get().leaf_ids
 
 
 def category_leaves() -> QuerySet[Category]:
@@ -21,7 +68,7 @@ def time_limit_policy_for(*, request_type: RequestType, urgency: str, category: 
     paths = category.ancestor_paths() if category else []
     best: tuple[int, int, int] | None = None
     chosen: TimeLimitPolicy | None = None
-    for policy in TimeLimitPolicy.objects.filter(is_active=True).select_related("category"):
+    for policy in policies_cached.get():
         if policy.request_type_id not in (None, request_type.pk):
             continue
         if policy.urgency not in ("", urgency):

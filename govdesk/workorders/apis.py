@@ -75,11 +75,12 @@ def _visible_order(user: Any, number: str) -> WorkOrder:
     raise NotFound(_("No work order with number %(n)s.") % {"n": number})
 
 
-def _detail(request: Request, order: WorkOrder) -> dict[str, Any]:
+def _detail(request: Request, order: WorkOrder, registration: services.Registration | None = None) -> dict[str, Any]:
     """The order as this caller may see it. Anyone who is not staff (a citizen) gets the public timeline only."""
     user: Any = request.user
     public_only = not user.has_role(*STAFF_ROLES)
-    return WorkOrderDetailSerializer(order, context={"request": request, "public_only": public_only}).data
+    context = {"request": request, "public_only": public_only, "registration": registration}
+    return WorkOrderDetailSerializer(order, context=context).data
 
 
 def _after_write(request: Request, order: WorkOrder) -> dict[str, Any]:
@@ -150,14 +151,17 @@ class WorkOrderListCreateApi(APIView):
             message = _("Channel must be one of: %(c)s.") % {"c": ", ".join(allowed)}
             raise ValidationFailed(message, fields={"channel": [message]})
         files = _uploaded_files(request)
-        order = services.workorder_register(
+        registration = services.workorder_register_recorded(
             actor=user,
             data=data,
             files=files,
             citizen_user=user if acting_as_citizen else None,
             ip_address=_client_ip(request),
         )
-        return Response(_after_write(request, order), status=201)
+        # What registering wrote is the whole of a new order's related data: answer from it, without re-reading.
+        order = registration.order
+        body = _detail(request, order, registration=registration)
+        return Response(body, status=201, headers={"Location": f"/api/v1/workorders/{order.number}/"})
 
 
 class WorkOrderLookupApi(APIView):

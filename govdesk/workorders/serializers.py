@@ -18,6 +18,7 @@ from rest_framework import serializers
 
 from govdesk.cases.models import AssignmentRole, Attachment, CaseEvent
 from govdesk.catalog.models import RequestType, Urgency
+from govdesk.common.api import FieldsOnceMixin
 from govdesk.common.errors import PermissionDenied
 from govdesk.common.masking import mask_id_number, mask_name, mask_phone
 from govdesk.org.models import Role, Unit
@@ -25,6 +26,7 @@ from govdesk.org.models import Role, Unit
 from .models import Channel, Satisfaction, WorkOrder
 from .permissions import workorder_can_reveal, workorder_check_transition_actor
 from .selectors import workorder_timeline
+from .services import Registration
 from .states import TRANSITIONS, Action, Status, actions_from
 
 NUMBER_PATTERN = r"^[0-9A-Za-z-]{1,32}$"
@@ -272,7 +274,7 @@ def _sees_names(user: Any) -> bool:
     return bool(user.has_role(Role.OPERATOR, Role.DISPATCHER))
 
 
-class WorkOrderListSerializer(serializers.ModelSerializer):
+class WorkOrderListSerializer(FieldsOnceMixin, serializers.ModelSerializer):
     """One row of a list: no per-row queries (see selectors.LIST_RELATED), personal data masked."""
 
     status_display = serializers.CharField(source="get_status_display")
@@ -312,7 +314,7 @@ class WorkOrderListSerializer(serializers.ModelSerializer):
         return mask_phone(order.citizen_phone)
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(FieldsOnceMixin, serializers.ModelSerializer):
     name = serializers.CharField(source="original_name")
     type = serializers.CharField(source="content_type")
     url = serializers.SerializerMethodField()
@@ -326,7 +328,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return str(self.context["request"].build_absolute_uri(path))
 
 
-class TimelineEventSerializer(serializers.ModelSerializer):
+class TimelineEventSerializer(FieldsOnceMixin, serializers.ModelSerializer):
     actor = serializers.SerializerMethodField()
     unit = serializers.SerializerMethodField()
 
@@ -398,8 +400,15 @@ class WorkOrderDetailSerializer(WorkOrderListSerializer):
     def get_citizen_id_number(self, order: WorkOrder) -> str:
         return mask_id_number(order.citizen_id_number)
 
+    def _fresh(self) -> Registration | None:
+        """A just-registered order: its relations are known to be empty but for what registering wrote."""
+        fresh = self.context.get("registration")
+        return fresh if isinstance(fresh, Registration) else None
+
     @extend_schema_field(UnitRefSerializer(many=True))
     def get_co_units(self, order: WorkOrder) -> list[dict[str, str]]:
+        if self._fresh():
+            return []
         rows = order.assignments.filter(is_active=True, role=AssignmentRole.CO).select_related("unit").order_by("id")
         return [{"code": a.unit.code, "name": a.unit.name} for a in rows]
 
@@ -407,12 +416,16 @@ class WorkOrderDetailSerializer(WorkOrderListSerializer):
         return order.master.number if order.master_id and order.master is not None else None
 
     def get_children(self, order: WorkOrder) -> list[str]:
+        if self._fresh():
+            return []
         return list(order.children.order_by("id").values_list("number", flat=True))
 
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, order: WorkOrder) -> Any:
         context = {**self.context, "number": order.number}
-        return AttachmentSerializer(order.attachments.all(), many=True, context=context).data
+        fresh = self._fresh()
+        rows = fresh.attachments if fresh else order.attachments.all()
+        return AttachmentSerializer(rows, many=True, context=context).data
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=[a.value for a in Action])))
     def get_allowed_actions(self, order: WorkOrder) -> list[str]:
@@ -433,5 +446,10 @@ class WorkOrderDetailSerializer(WorkOrderListSerializer):
     @extend_schema_field(TimelineEventSerializer(many=True))
     def get_timeline(self, order: WorkOrder) -> Any:
         public_only = bool(self.context.get("public_only"))
-        events = workorder_timeline(order=order, public_only=public_only)
+        fresh = self._fresh()
+        events: Any = (
+            [e for e in [fresh.event] if e.is_public or not public_only]
+            if fresh
+            else workorder_timeline(order=order, public_only=public_only)
+        )
         return TimelineEventSerializer(events, many=True, context={**self.context, "public_only": public_only}).data

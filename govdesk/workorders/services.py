@@ -22,10 +22,10 @@ from govdesk.audit.services import audit_append
 from govdesk.calendar.core import deadline_add, deadline_add_working_days
 from govdesk.calendar.selectors import calendar_get, calendar_years_without_data
 from govdesk.cases.attachments import CheckedFile
-from govdesk.cases.models import CaseKind, ExtensionRequest, ExtensionStatus
+from govdesk.cases.models import Attachment, CaseEvent, CaseKind, ExtensionRequest, ExtensionStatus
 from govdesk.cases.services import case_attachments_add, case_event_record, case_units_assign
 from govdesk.catalog.models import Category, RequestType, Urgency
-from govdesk.catalog.selectors import time_limit_policy_for
+from govdesk.catalog.selectors import category_find, category_is_leaf, request_type_by_code, time_limit_policy_for
 from govdesk.common import clock
 from govdesk.common.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from govdesk.common.services import counter_next
@@ -134,20 +134,18 @@ def workorder_intake_clean(data: dict[str, Any]) -> Intake:
         errors.add("channel", _("Unknown channel."))
     request_type = data.get("request_type")
     if not isinstance(request_type, RequestType):
-        request_type = RequestType.objects.filter(code=str(request_type or "")).first()
+        request_type = request_type_by_code(str(request_type or ""))
         if request_type is None:
             errors.add("request_type", _("Choose a request type."))
     category = data.get("category")
     if not isinstance(category, Category):
         category = None
         raw = data.get("category")
-        if isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit()):
-            category = Category.objects.filter(pk=int(raw)).first()
-        elif isinstance(raw, str) and raw:
-            category = Category.objects.filter(path=raw).first()
+        if isinstance(raw, int | str) and not isinstance(raw, bool) and raw != "":
+            category = category_find(raw)
     if category is None:
         errors.add("category", _("Choose a category from the list."))
-    elif not category.is_active or category.children.exists():
+    elif not category_is_leaf(category):
         errors.add("category", _("Choose the most specific category (a leaf of the tree)."))
     urgency = data.get("urgency") or Urgency.NORMAL
     if urgency not in Urgency.values:
@@ -303,6 +301,15 @@ def _units(values: Sequence[Unit | str | int], field: str) -> list[Unit]:
 # --- intake -------------------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Registration:
+    """A new order with what registering it wrote, so a caller can answer without reading it all back."""
+
+    order: WorkOrder
+    event: CaseEvent
+    attachments: list[Attachment]
+
+
 def workorder_register(
     *,
     actor: Any,
@@ -312,6 +319,20 @@ def workorder_register(
     ip_address: str | None = None,
 ) -> WorkOrder:
     """受理: register a call, a web form or an API request as a new order awaiting dispatch."""
+    return workorder_register_recorded(
+        actor=actor, data=data, files=files, citizen_user=citizen_user, ip_address=ip_address
+    ).order
+
+
+def workorder_register_recorded(
+    *,
+    actor: Any,
+    data: dict[str, Any],
+    files: Sequence[CheckedFile] = (),
+    citizen_user: Any = None,
+    ip_address: str | None = None,
+) -> Registration:
+    """`workorder_register`, also returning the timeline event and the attachments it wrote."""
     if actor is not None and getattr(actor, "is_authenticated", False):
         if not actor.has_role(Role.OPERATOR, Role.DISPATCHER, Role.CITIZEN):
             raise PermissionDenied(_("Your role does not allow registering work orders."))
@@ -335,9 +356,8 @@ def workorder_register(
         # Until dispatch there is no unit to sign; the sign-for clock starts at dispatch.
         order.sign_due_at = None
         order.save(force_insert=True)
-        if files:
-            case_attachments_add(case=order, files=files, actor=actor)
-        case_event_record(
+        attachments = case_attachments_add(case=order, files=files, actor=actor) if files else []
+        event = case_event_record(
             case=order,
             action="register",
             actor=actor,
@@ -347,7 +367,7 @@ def workorder_register(
             data={"channel": order.channel, "attachments": len(files)},
             ip_address=ip_address,
         )
-    return order
+    return Registration(order=order, event=event, attachments=attachments)
 
 
 # --- centre actions ------------------------------------------------------------------------------------------------

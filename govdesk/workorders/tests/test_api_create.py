@@ -279,3 +279,16 @@ def test_registration_is_audited(people: SimpleNamespace, payload: dict[str, Any
     assert event.action == "workorder.register"
     assert event.actor == people.operator
     assert event.ip_address == "10.1.2.3"
+
+
+@pytest.mark.parametrize("who", ["operator", "citizen"])
+def test_the_201_answer_equals_what_get_returns(
+    people: SimpleNamespace, payload: dict[str, Any], api_client_for: Any, who: str
+) -> None:
+    """The create answer is built from what registering wrote, without reading back: it must not drift from GET."""
+    client = api_client_for(getattr(people, who))
+    files = [SimpleUploadedFile("现场照片.png", png_bytes(), content_type="image/png")]
+    created = client.post(url(), _form(payload, attachments=files), format="multipart")
+    assert created.status_code == 201, created.json()
+    assert created["Location"] == url(created.json()["number"])
+    assert created.json() == client.get(url(created.json()["number"])).json()
