@@ -57,6 +57,20 @@ class WorkingCalendar:
         return self.periods[-1][1]
 
 
+def working_periods_parse(text: str) -> tuple[tuple[time, time], ...]:
+    """`"09:00-12:00,13:30-17:30"` → the working periods of a day; ordered, non-empty and not overlapping."""
+    periods: list[tuple[time, time]] = []
+    for part in text.split(","):
+        try:
+            begin, end = (time.fromisoformat(p.strip()) for p in part.split("-"))
+        except ValueError:
+            raise ValueError(f"working hours must look like 09:00-12:00,13:30-17:30, not {text!r}") from None
+        if end <= begin or (periods and begin < periods[-1][1]):
+            raise ValueError(f"working periods must be ordered and must not overlap: {text!r}")
+        periods.append((begin, end))
+    return tuple(periods)
+
+
 def _span(a: time, b: time) -> timedelta:
     return datetime.combine(date.min, b) - datetime.combine(date.min, a)
 

@@ -8,8 +8,9 @@ import time as _time
 from datetime import date
 
 from chinese_calendar import constants as package_calendar
+from django.conf import settings
 
-from .core import WorkingCalendar
+from .core import WorkingCalendar, working_periods_parse
 from .models import CalendarDay, CalendarYear
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,11 @@ def calendar_build() -> WorkingCalendar:
         overrides = {d: v for d, v in overrides.items() if d.year not in admin_years}
         for day, is_workday in CalendarDay.objects.values_list("date", "is_workday"):
             overrides[day] = is_workday
-    return WorkingCalendar(overrides=overrides, years_with_data=years | frozenset(admin_years))
+    return WorkingCalendar(
+        overrides=overrides,
+        years_with_data=years | frozenset(admin_years),
+        periods=working_periods_parse(str(settings.GOVDESK["WORKING_HOURS"])),
+    )
 
 
 def calendar_get() -> WorkingCalendar:

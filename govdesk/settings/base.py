@@ -191,6 +191,8 @@ CAPTCHA_TIMEOUT = 5  # minutes
 RATELIMIT_VIEW = "govdesk.web.views.ratelimited"
 
 GOVDESK = {
+    # Working periods of a working day, for limits in working hours (DOMAIN.md §2 defaults).
+    "WORKING_HOURS": os.environ.get("GOVDESK_WORKING_HOURS", "09:00-12:00,13:30-17:30"),
     # Maximum attachment size and count per upload.
     "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
     "ATTACHMENT_MAX_FILES": 5,
