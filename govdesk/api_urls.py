@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("govdesk.catalog.urls_api")),
     path("calendar/", include("govdesk.calendar.urls_api")),
     path("workorders/", include("govdesk.workorders.urls_api")),
+    path("dispatch/", include("govdesk.dispatch.urls_api")),
 ]

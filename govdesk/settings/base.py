@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "govdesk.catalog",
     "govdesk.cases",
     "govdesk.workorders",
+    "govdesk.dispatch",
     "govdesk.web",
     "govdesk.demo",
 ]
