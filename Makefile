@@ -35,6 +35,7 @@ run: $(VENV)/.runtime-installed
 	$(MANAGE) migrate --noinput
 	$(MANAGE) createcachetable
 	$(MANAGE) catalog_import categories --commit
+	$(MANAGE) dispatch_train --if-missing
 	@if command -v msgfmt >/dev/null && [ -d govdesk/locale ]; then \
 		$(MANAGE) compilemessages --ignore=$(VENV) -v0; \
 	else echo "msgfmt not found: using the committed .mo files"; fi

@@ -222,6 +222,19 @@ class Planner:
         self.plans.append(plan)
         return plan
 
+    def _reply(self, plan: Plan) -> str:
+        """A reply about this order's own problem; one in ten is a real reply to some other message, so the demo
+        shows what the reply check flags."""
+        rng = self.rng
+        if rng.random() < 0.1:
+            return rng.choice(self.replies)
+        subject = plan.data["title"].strip("。！？!? ")
+        contact = rng.choice(texts.REPLY_CONTACT).format(n=rng.randint(1000000, 9999999))
+        return (
+            f"您好！关于您反映的“{subject}”问题，{rng.choice(texts.REPLY_VERIFIED)}"
+            f"{rng.choice(texts.REPLY_ACTION)}{rng.choice(texts.REPLY_RESULT)}{contact}"
+        )
+
     def _add(self, plan: Plan, at: datetime, action: str, essential: bool = True, **args: Any) -> datetime:
         plan.steps.append(
             Step(at=at, order=plan.index, seq=len(plan.steps), action=action, args=args, essential=essential)
@@ -398,7 +411,7 @@ class Planner:
                 essential=False,
                 note=rng.choice(texts.SUPERVISE_NOTES),
             )
-        t = self._add(plan, sign_at + handle, "reply", reply=rng.choice(self.replies))
+        t = self._add(plan, sign_at + handle, "reply", reply=self._reply(plan))
         if stop_after == "reply":
             return
         t += self._minutes(120, 2880)
@@ -407,7 +420,7 @@ class Planner:
             t = self._add(plan, t, "visit", resolved=False, satisfaction=Satisfaction.UNSATISFIED, note=note)
             if stop_after == "visit_unsatisfied":
                 return
-            t = self._add(plan, t + timedelta(days=rng.uniform(1, 4)), "reply", reply=rng.choice(self.replies))
+            t = self._add(plan, t + timedelta(days=rng.uniform(1, 4)), "reply", reply=self._reply(plan))
             t += self._minutes(120, 1440)
         basic = rng.random() < 0.15
         note = rng.choice(texts.VISIT_NOTES_BASIC if basic else texts.VISIT_NOTES_SATISFIED)
@@ -419,7 +432,7 @@ class Planner:
             self._add(plan, t + timedelta(days=rng.uniform(1, 10)), "reopen", reason=rng.choice(texts.REOPEN_REASONS))
             if stop_after == "reopen":
                 return
-            t = self._add(plan, t + timedelta(days=rng.uniform(11, 14)), "reply", reply=rng.choice(self.replies))
+            t = self._add(plan, t + timedelta(days=rng.uniform(11, 14)), "reply", reply=self._reply(plan))
             self._add(
                 plan,
                 t + self._minutes(120, 1440),

@@ -51,3 +51,23 @@ DIRECT_ANSWERS = [
     "根据知识库答复：申请材料为身份证、户口簿及相关证明，办理时限为5个工作日。",
     "您咨询的事项由区人社局负责，咨询电话0358-8223456，已为您说明办理流程。",
 ]
+
+# Replies composed for the demo around the citizen's own words, so the reply check sees what real replies look like:
+# what was verified, what was done, the result and a contact (DOMAIN.md §2).
+REPLY_VERIFIED = [
+    "经我单位工作人员现场核实，您反映的情况属实。",
+    "接到工单后，我单位立即组织人员进行了调查核实。",
+    "经调查了解，该问题确实存在。",
+]
+REPLY_ACTION = [
+    "我单位已督促责任方进行整改，",
+    "我单位已协调相关部门现场处理，",
+    "已安排专人负责跟进处理，",
+    "已责令相关单位限期整改，",
+]
+REPLY_RESULT = [
+    "目前问题已解决。",
+    "目前整改已完成，将持续跟踪巡查。",
+    "现已处理完毕，后续将加强日常管理。",
+]
+REPLY_CONTACT = ["如有疑问，请联系经办人，电话0358-{n:07d}。", "联系人：王工，联系电话0358-{n:07d}。"]

@@ -22,6 +22,7 @@ ADMIN_ROLE_PERMISSIONS: dict[str, list[tuple[str, str | None]]] = {
         ("catalog", None),
         ("govcalendar", None),
         ("org", "unit"),
+        ("dispatch", "dispatchsettings"),
     ],
     Role.SECADMIN: [("org", "user"), ("auth", "group")],
     Role.AUDITOR: [("audit", "auditevent")],

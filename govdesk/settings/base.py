@@ -200,6 +200,10 @@ GOVDESK = {
     # Public intake: requests per IP.
     "PUBLIC_SUBMIT_RATE": "5/h",
     "PUBLIC_TRACK_RATE": "30/h",
+    # Smart dispatch: the category classifier's artifact (`manage.py dispatch_train` writes it).
+    "DISPATCH_MODEL_PATH": os.environ.get(
+        "GOVDESK_DISPATCH_MODEL_PATH", str(VAR_DIR / "models" / "dispatch-classifier.joblib")
+    ),
 }
 
 LOGGING = {

@@ -19,7 +19,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_ENABLED = True
-GOVDESK = {**GOVDESK, "PUBLIC_SUBMIT_RATE": "1000/h", "PUBLIC_TRACK_RATE": "1000/h"}
+GOVDESK = {
+    **GOVDESK,
+    "PUBLIC_SUBMIT_RATE": "1000/h",
+    "PUBLIC_TRACK_RATE": "1000/h",
+    # No classifier unless a test trains one (tests never read a model trained on this machine).
+    "DISPATCH_MODEL_PATH": str(Path(tempfile.mkdtemp(prefix="govdesk-test-models-")) / "dispatch-classifier.joblib"),
+}
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not SQLite's shared-cache memory database: there, concurrent connections fail at once with "database

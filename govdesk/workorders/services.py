@@ -324,6 +324,13 @@ def workorder_register(
     ).order
 
 
+def _dispatch_after_register(order_pk: int) -> None:
+    """Smart dispatch's suggestion for a new order (lazy import: workorders does not load dispatch); never raises."""
+    from govdesk.dispatch.services import dispatch_after_register
+
+    dispatch_after_register(order_pk)
+
+
 def workorder_register_recorded(
     *,
     actor: Any,
@@ -367,10 +374,19 @@ def workorder_register_recorded(
             data={"channel": order.channel, "attachments": len(files)},
             ip_address=ip_address,
         )
+        order_pk: int = order.pk
+        transaction.on_commit(lambda: _dispatch_after_register(order_pk), robust=True)
     return Registration(order=order, event=event, attachments=attachments)
 
 
 # --- centre actions ------------------------------------------------------------------------------------------------
+
+
+def _dispatch_after_dispatch(order_pk: int, actor_pk: int | None, unit_pk: int) -> None:
+    """Smart dispatch notes a dispatch that differs from its suggestion (lazy import); never raises."""
+    from govdesk.dispatch.services import dispatch_after_dispatch
+
+    dispatch_after_dispatch(order_pk, actor_pk, unit_pk)
 
 
 @transaction.atomic
@@ -387,6 +403,8 @@ def workorder_dispatch(
     order.sign_due_at, _finish = _deadlines(order, now)
     order.dispatched_at = now
     order.signed_at = None
+    ids: tuple[int, int | None, int] = (order.pk, getattr(actor, "pk", None), primary.pk)
+    transaction.on_commit(lambda: _dispatch_after_dispatch(*ids), robust=True)
     return _move(
         order,
         row,
@@ -704,6 +722,13 @@ def workorder_request_extension(*, order: WorkOrder | str, actor: Any, working_d
     return _move(order, row, Status(order.status), actor=actor, note=reason, data={"working_days": working_days})
 
 
+def _reply_check_after_commit(order_pk: int) -> None:
+    """Smart dispatch's reply check (lazy import: workorders does not load dispatch); it logs its own failures."""
+    from govdesk.dispatch.replycheck import reply_check_record
+
+    reply_check_record(order_pk)
+
+
 @transaction.atomic
 def workorder_reply(*, order: WorkOrder | str, actor: Any, reply: str, files: Sequence[CheckedFile] = ()) -> WorkOrder:
     """答复: what was verified, what was done, the result, a contact. The centre then calls back."""
@@ -714,6 +739,8 @@ def workorder_reply(*, order: WorkOrder | str, actor: Any, reply: str, files: Se
     order.reply, order.replied_at = reply, clock.now()
     if files:
         case_attachments_add(case=order, files=files, actor=actor)
+    order_pk: int = order.pk
+    transaction.on_commit(lambda: _reply_check_after_commit(order_pk), robust=True)
     return _move(order, row, Status.REPLIED, actor=actor, note=reply, is_public=True, fields=["reply", "replied_at"])
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("supervision/", views.supervision, name="supervision"),
     path("visits/", views.visits, name="visits"),
+    path("supervision/replies/<int:pk>/reviewed/", views.reply_check_review, name="reply_check_review"),
     path("orders/", views.order_list, name="list"),
     path("orders/<str:number>/", views.order_detail, name="detail"),
     path("orders/<str:number>/actions/<str:action>/", views.order_action, name="action"),

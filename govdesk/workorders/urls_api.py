@@ -1,5 +1,7 @@
 from django.urls import path
 
+from govdesk.dispatch import apis_duplicates
+
 from . import apis
 
 urlpatterns = [
@@ -7,6 +9,7 @@ urlpatterns = [
     path("lookup/", apis.WorkOrderLookupApi.as_view(), name="api-workorder-lookup"),
     path("<str:number>/", apis.WorkOrderDetailApi.as_view(), name="api-workorder"),
     path("<str:number>/reveal/", apis.WorkOrderRevealApi.as_view(), name="api-workorder-reveal"),
+    path("<str:number>/similar/", apis_duplicates.WorkOrderSimilarApi.as_view(), name="api-workorder-similar"),
     path("<str:number>/attachments/<int:pk>/", apis.WorkOrderAttachmentApi.as_view(), name="api-workorder-attachment"),
     *[
         path(f"<str:number>/{action.value}/", view.as_view(), name=f"api-workorder-{action.value}")

@@ -1,0 +1,414 @@
+"""The category classifier: a citizen's raw Chinese message (title + body) in, the level-1 category out, with
+calibrated probabilities. Pure Python + scikit-learn; no ORM, no network.
+
+Features (all TF-IDF with sublinear tf, stacked side by side):
+- jieba words of the message (title twice, then the body; the first `WORD_CHARS` characters);
+- character 1–3-grams of the whitespace-free message (the first `CHAR_CHARS` characters), so raw bodies with spaces
+  and line breaks look like the whitespace-stripped bodies most of the labelled data has;
+- character 1–2-grams of the title alone (the citizen's own summary).
+A linear SVM (class-balanced, raw-form rows weighted up, since raw text is what the model will see) is calibrated
+by temperature scaling on 3-fold out-of-fold scores (`CalibratedClassifierCV(method="temperature")`), which keeps
+the SVM's ranking and turns its scores into probabilities.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import sklearn
+from scipy.sparse import csr_matrix, hstack
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import LinearSVC
+
+from .text import message_text, normalize, tokenize
+
+ARTIFACT_FORMAT = 1
+WORD_CHARS = 500
+CHAR_CHARS = 300
+RAW_WEIGHT = 2.0
+SVM_C = 1.0
+MIN_PER_LABEL = 5
+# Texts longer than this are cut before any work: the classifier reads the beginning anyway.
+MAX_INPUT_CHARS = 20_000
+_SPACE_RE = re.compile(r"\s+")
+_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+Progress = Callable[[str], None]
+
+
+class ModelUnavailable(Exception):
+    """The artifact is missing, unreadable or not a classifier this code can use."""
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    body: str
+    label: str = ""
+    form: str = "raw"
+
+
+# --- preparing data -------------------------------------------------------------------------------------------------
+
+
+def _key(m: Message) -> tuple[str, str]:
+    return (_SPACE_RE.sub("", m.title), _SPACE_RE.sub("", m.body))
+
+
+def messages_dedupe(messages: Iterable[Message]) -> tuple[list[Message], int, int]:
+    """Exact duplicates (ignoring whitespace) kept once; texts labelled differently dropped altogether.
+
+    Returns (kept, duplicates dropped, conflicting rows dropped).
+    """
+    items = [m for m in messages if m.label and (m.title.strip() or m.body.strip())]
+    labels: dict[tuple[str, str], set[str]] = {}
+    for m in items:
+        labels.setdefault(_key(m), set()).add(m.label)
+    kept: list[Message] = []
+    seen: set[tuple[str, str]] = set()
+    duplicates = conflicts = 0
+    for m in items:
+        k = _key(m)
+        if len(labels[k]) > 1:
+            conflicts += 1
+        elif k in seen:
+            duplicates += 1
+        else:
+            seen.add(k)
+            kept.append(m)
+    return kept, duplicates, conflicts
+
+
+def fingerprint(messages: Sequence[Message]) -> str:
+    """SHA-256 over the training rows (title, body, label, form), in order."""
+    digest = hashlib.sha256()
+    for m in messages:
+        for part in (m.title, m.body, m.label, m.form):
+            digest.update(part.encode("utf-8"))
+            digest.update(b"\x1f")
+        digest.update(b"\x1e")
+    return digest.hexdigest()
+
+
+def _compact(text: str) -> str:
+    return _SPACE_RE.sub("", normalize(text))
+
+
+def _identity(tokens: list[str]) -> list[str]:
+    """Analyzer for pre-tokenised input (module level, so the vectoriser pickles)."""
+    return tokens
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The three views of each message the vectorisers read. Tokenising is the slow part: done once per message."""
+
+    words: list[list[str]]
+    chars: list[str]
+    titles: list[str]
+
+    def subset(self, index: Sequence[int] | np.ndarray) -> Prepared:
+        return Prepared([self.words[i] for i in index], [self.chars[i] for i in index], [self.titles[i] for i in index])
+
+
+def prepare(titles: Sequence[str], bodies: Sequence[str]) -> Prepared:
+    words, chars, heads = [], [], []
+    for title, body in zip(titles, bodies, strict=True):
+        title = (title or "")[:MAX_INPUT_CHARS]
+        text = message_text(title, (body or "")[:MAX_INPUT_CHARS])
+        words.append(tokenize(text[:WORD_CHARS]))
+        chars.append(_compact(text[: CHAR_CHARS * 2])[:CHAR_CHARS])
+        heads.append(_compact(title))
+    return Prepared(words, chars, heads)
+
+
+def has_chinese(text: str) -> bool:
+    return bool(_CJK_RE.search(text or ""))
+
+
+# --- the model ------------------------------------------------------------------------------------------------------
+
+
+class Featurizer:
+    def __init__(self) -> None:
+        self.words = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=2, dtype=np.float32)
+        self.chars = TfidfVectorizer(
+            analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2, lowercase=False, dtype=np.float32
+        )
+        self.titles = TfidfVectorizer(
+            analyzer="char", ngram_range=(1, 2), sublinear_tf=True, min_df=2, lowercase=False, dtype=np.float32
+        )
+
+    def fit_transform(self, data: Prepared) -> csr_matrix:
+        parts = [
+            self.words.fit_transform(data.words),
+            self.chars.fit_transform(data.chars),
+            self.titles.fit_transform(data.titles),
+        ]
+        for vectorizer in (self.words, self.chars, self.titles):
+            # The pruned terms are only kept for introspection; they would double the artifact.
+            vectorizer.stop_words_ = None
+        return hstack(parts, format="csr")
+
+    def transform(self, data: Prepared) -> csr_matrix:
+        return hstack(
+            [self.words.transform(data.words), self.chars.transform(data.chars), self.titles.transform(data.titles)],
+            format="csr",
+        )
+
+    @property
+    def n_features(self) -> int:
+        return sum(len(v.vocabulary_) for v in (self.words, self.chars, self.titles))
+
+
+def _weights(forms: Sequence[str]) -> np.ndarray:
+    return np.array([RAW_WEIGHT if f == "raw" else 1.0 for f in forms])
+
+
+def _svm() -> LinearSVC:
+    return LinearSVC(C=SVM_C, class_weight="balanced")
+
+
+@dataclass
+class Classifier:
+    featurizer: Featurizer
+    estimator: CalibratedClassifierCV
+    labels: list[str]
+    version: str
+    created_at: str
+    fingerprint: str
+    metrics: dict[str, Any] = field(default_factory=dict)
+    sklearn_version: str = sklearn.__version__
+    n_train: int = 0
+    format: int = ARTIFACT_FORMAT
+
+    def predict_proba(self, titles: Sequence[str], bodies: Sequence[str]) -> np.ndarray:
+        """Probabilities per message, columns in `self.labels` order."""
+        if not titles:
+            return np.zeros((0, len(self.labels)))
+        features = self.featurizer.transform(prepare(titles, bodies))
+        proba = self.estimator.predict_proba(features)
+        order = [list(self.estimator.classes_).index(label) for label in self.labels]
+        return np.asarray(proba[:, order])
+
+    def top(self, title: str, body: str, k: int = 3) -> list[tuple[str, float]]:
+        proba = self.predict_proba([title], [body])[0]
+        best = np.argsort(-proba)[:k]
+        return [(self.labels[i], float(proba[i])) for i in best]
+
+    def predict(self, titles: Sequence[str], bodies: Sequence[str]) -> list[str]:
+        proba = self.predict_proba(titles, bodies)
+        return [self.labels[i] for i in proba.argmax(axis=1)]
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "created_at": self.created_at,
+            "labels": list(self.labels),
+            "fingerprint": self.fingerprint,
+            "sklearn_version": self.sklearn_version,
+            "n_train": self.n_train,
+            "metrics": self.metrics,
+        }
+
+
+# --- scoring --------------------------------------------------------------------------------------------------------
+
+
+def scores(truth: Sequence[str], predicted: Sequence[str], labels: Sequence[str] | None = None) -> dict[str, Any]:
+    """macro-F1, accuracy, n and per-class precision / recall / F1 / support."""
+    names = sorted(set(truth) | set(predicted)) if labels is None else list(labels)
+    names += sorted((set(truth) | set(predicted)) - set(names))
+    if not truth:
+        return {"n": 0, "macro_f1": 0.0, "accuracy": 0.0, "per_class": {}}
+    present = [n for n in names if n in set(truth)]
+    precision, recall, f1, support = precision_recall_fscore_support(truth, predicted, labels=names, zero_division=0)
+    return {
+        "n": len(truth),
+        "macro_f1": round(float(f1_score(truth, predicted, labels=present, average="macro", zero_division=0)), 4),
+        "accuracy": round(float(accuracy_score(truth, predicted)), 4),
+        "per_class": {
+            name: {
+                "precision": round(float(precision[i]), 4),
+                "recall": round(float(recall[i]), 4),
+                "f1": round(float(f1[i]), 4),
+                "support": int(support[i]),
+            }
+            for i, name in enumerate(names)
+        },
+    }
+
+
+def _fit(data: Prepared, labels: Sequence[str], forms: Sequence[str]) -> tuple[Featurizer, CalibratedClassifierCV]:
+    featurizer = Featurizer()
+    x = featurizer.fit_transform(data)
+    y = np.asarray(labels)
+    folds = int(min(3, np.bincount(np.unique(y, return_inverse=True)[1]).min()))
+    estimator = CalibratedClassifierCV(_svm(), method="temperature", cv=max(folds, 2), ensemble=False)
+    estimator.fit(x, y, sample_weight=_weights(forms))
+    return featurizer, estimator
+
+
+def cross_validate(
+    messages: Sequence[Message],
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    progress: Progress | None = None,
+    prepared: Prepared | None = None,
+) -> dict[str, Any]:
+    """Stratified k-fold scores of the plain SVM (vectorisers fitted inside each fold), overall and on raw rows."""
+    say = progress or (lambda _msg: None)
+    data = prepared or prepare([m.title for m in messages], [m.body for m in messages])
+    y = np.asarray([m.label for m in messages])
+    forms = [m.form for m in messages]
+    predicted = np.empty(len(y), dtype=object)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for number, (train, test) in enumerate(splitter.split(np.zeros(len(y)), y), start=1):
+        featurizer = Featurizer()
+        x_train = featurizer.fit_transform(data.subset(train))
+        svm = _svm().fit(x_train, y[train], sample_weight=_weights([forms[i] for i in train]))
+        predicted[test] = svm.predict(featurizer.transform(data.subset(test)))
+        say(f"cross-validation fold {number}/{folds} done")
+    labels = sorted(set(y))
+    raw = np.array([f == "raw" for f in forms])
+    result: dict[str, Any] = {"folds": folds, "all": scores(list(y), list(predicted), labels)}
+    if raw.any():
+        result["raw"] = scores(list(y[raw]), list(predicted[raw]), labels)
+    return result
+
+
+def train(
+    messages: Sequence[Message],
+    *,
+    cv_folds: int = 5,
+    seed: int = 0,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> Classifier:
+    """Dedupe, optionally cross-validate, fit the final calibrated model on every row, and describe it."""
+    say = progress or (lambda _msg: None)
+    started = time.monotonic()
+    rows, duplicates, conflicts = messages_dedupe(messages)
+    counts = Counter(m.label for m in rows)
+    rare = sorted(label for label, n in counts.items() if n < MIN_PER_LABEL)
+    rows = [m for m in rows if m.label not in rare]
+    labels = sorted({m.label for m in rows})
+    if len(labels) < 2:
+        raise ValueError(f"training needs at least two labels with {MIN_PER_LABEL} or more messages each")
+    say(f"{len(rows)} messages, {len(labels)} labels ({duplicates} duplicates, {conflicts} conflicting rows dropped)")
+    if rare:
+        say(f"labels with fewer than {MIN_PER_LABEL} messages left out: {', '.join(rare)}")
+    data = prepare([m.title for m in rows], [m.body for m in rows])
+    say(f"tokenised in {time.monotonic() - started:.1f} s")
+    metrics: dict[str, Any] = {"duplicates_dropped": duplicates, "conflicts_dropped": conflicts, "rare_labels": rare}
+    if cv_folds >= 2:
+        smallest = min(sum(1 for m in rows if m.label == label) for label in labels)
+        folds = min(cv_folds, smallest)
+        if folds >= 2:
+            metrics["cv"] = cross_validate(rows, folds=folds, seed=seed, progress=say, prepared=data)
+    say("fitting the final model")
+    featurizer, estimator = _fit(data, [m.label for m in rows], [m.form for m in rows])
+    moment = now or datetime.now(UTC)
+    digest = fingerprint(rows)
+    metrics["train_seconds"] = round(time.monotonic() - started, 1)
+    metrics["n_features"] = featurizer.n_features
+    return Classifier(
+        featurizer=featurizer,
+        estimator=estimator,
+        labels=labels,
+        version=f"{moment.strftime('%Y%m%dT%H%M%SZ')}-{digest[:8]}",
+        created_at=moment.isoformat(),
+        fingerprint=digest,
+        metrics=metrics,
+        n_train=len(rows),
+    )
+
+
+def evaluate(model: Classifier, messages: Sequence[Message]) -> dict[str, Any]:
+    """Scores of `model` on labelled messages; never fits anything. Adds per-form scores when forms differ."""
+    predicted = model.predict([m.title for m in messages], [m.body for m in messages])
+    truth = [m.label for m in messages]
+    result = scores(truth, predicted, model.labels)
+    forms = sorted({m.form for m in messages})
+    if len(forms) > 1:
+        result["by_form"] = {
+            form: scores(
+                [t for t, m in zip(truth, messages, strict=True) if m.form == form],
+                [p for p, m in zip(predicted, messages, strict=True) if m.form == form],
+                model.labels,
+            )
+            for form in forms
+        }
+    result["model_version"] = model.version
+    return result
+
+
+# --- the artifact ---------------------------------------------------------------------------------------------------
+
+
+def artifact_save(model: Classifier, path: Path) -> int:
+    """Write atomically (a reader never sees half a file); returns the size in bytes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    joblib.dump(model, tmp, compress=3)
+    os.replace(tmp, path)
+    return path.stat().st_size
+
+
+def artifact_load(path: Path) -> Classifier:
+    """Load and check an artifact; anything wrong raises ModelUnavailable (never something else)."""
+    if not path.exists():
+        raise ModelUnavailable(f"no model file at {path.name}")
+    try:
+        model = joblib.load(path)
+    except Exception as exc:  # a corrupt or foreign file can fail in many ways inside unpickling
+        raise ModelUnavailable(f"the model file {path.name} cannot be read ({type(exc).__name__})") from exc
+    if not isinstance(model, Classifier) or model.format != ARTIFACT_FORMAT or not model.labels:
+        raise ModelUnavailable(f"the model file {path.name} is not a classifier of format {ARTIFACT_FORMAT}")
+    return model
+
+
+class ModelStore:
+    """One loaded model per process and path, reloaded when the file changes (mtime, size). Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._path: Path | None = None
+        self._stamp: tuple[int, int] | None = None
+        self._model: Classifier | None = None
+
+    def get(self, path: Path) -> Classifier:
+        try:
+            stat = path.stat()
+        except OSError as exc:
+            raise ModelUnavailable(f"no model file at {path.name}") from exc
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        model = self._model
+        if model is not None and self._path == path and self._stamp == stamp:
+            return model
+        with self._lock:
+            if self._model is not None and self._path == path and self._stamp == stamp:
+                return self._model
+            loaded = artifact_load(path)
+            self._path, self._stamp, self._model = path, stamp, loaded
+            return loaded
+
+    def clear(self) -> None:
+        with self._lock:
+            self._path = self._stamp = self._model = None

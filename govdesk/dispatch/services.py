@@ -1,0 +1,189 @@
+"""Writes of smart dispatch's classifier side: training the artifact, the suggestion kept for each new order,
+optional auto-dispatch, and the dispatchers' corrections.
+
+`dispatch_after_register` and `dispatch_after_dispatch` run after the work order's transaction commits
+(`transaction.on_commit` in workorders.services). They never raise: a missing model means no suggestion, logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from govdesk.cases.models import CaseEvent
+from govdesk.common import clock
+from govdesk.org.models import Role, Unit, UnitKind, User
+
+from . import selectors
+from .core.classifier import Classifier, ModelUnavailable, artifact_save, train
+from .models import DispatchCorrection, DispatchSettings, DispatchSuggestion
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_USERNAME = "system-autodispatch"
+AUTO_NOTE = "自动派单"
+
+
+# --- training -------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Trained:
+    model: Classifier
+    path: Path
+    size_bytes: int
+
+
+def dispatch_model_train(
+    *,
+    include_orders: bool = False,
+    out: Path | None = None,
+    cv_folds: int = 5,
+    progress: Callable[[str], None] | None = None,
+) -> Trained:
+    """Train on the shipped labelled messages (minus the held-out split), optionally plus the platform's closed orders
+    and the dispatchers' corrections, and write the artifact (atomically: a running server never reads half a file)."""
+    say = progress or (lambda _msg: None)
+    messages = selectors.labelled_messages()
+    say(f"shipped labelled messages: {len(messages)} (held-out split excluded)")
+    if include_orders:
+        own = selectors.platform_messages()
+        say(f"platform orders and corrections: {len(own)}")
+        messages = messages + own
+    model = train(messages, cv_folds=cv_folds, progress=say)
+    model.metrics["include_orders"] = include_orders
+    path = out or selectors.dispatch_model_path()
+    size = artifact_save(model, path)
+    selectors.dispatch_model_forget()
+    return Trained(model=model, path=path, size_bytes=size)
+
+
+# --- after registration: the suggestion, and auto-dispatch ----------------------------------------------------------
+
+
+def system_dispatcher() -> User:
+    """The account auto-dispatch acts as: a dispatcher that cannot log in (no usable password, inactive)."""
+    user = User.objects.filter(username=SYSTEM_USERNAME).first()
+    if user is None:
+        centre = Unit.objects.filter(kind=UnitKind.HOTLINE_CENTRE, is_active=True).order_by("pk").first()
+        user = User(username=SYSTEM_USERNAME, display_name=AUTO_NOTE, unit=centre, is_active=False)
+        user.set_unusable_password()
+        user.save()
+    group, _created = Group.objects.get_or_create(name=Role.DISPATCHER.value)
+    user.groups.add(group)
+    return user
+
+
+def dispatch_suggestion_record(order: Any) -> DispatchSuggestion | None:
+    """Compute and keep the suggestion for an order; None (logged) when there is no usable model."""
+    try:
+        suggestion = selectors.dispatch_suggest(title=order.title, content=order.content, address=order.address or "")
+    except ModelUnavailable as exc:
+        logger.warning("dispatch: no suggestion for %s: %s", order.number, exc)
+        return None
+    return DispatchSuggestion.objects.create(
+        case_id=order.pk,
+        created_at=clock.now(),
+        model_version=suggestion.model_version,
+        categories=suggestion.categories,
+        category=suggestion.best,
+        confidence=suggestion.confidence,
+        unit=suggestion.unit,
+    )
+
+
+def _auto_dispatch(order: Any, suggestion: DispatchSuggestion) -> bool:
+    """Dispatch through the normal service as the system dispatcher, marked automatic in the timeline."""
+    from govdesk.workorders.services import workorder_dispatch
+    from govdesk.workorders.states import Status
+
+    if order.status != Status.NEW or suggestion.unit is None:
+        return False
+    # Timeline notes are records, kept in the centre's language like the other notes.
+    note = f"{AUTO_NOTE}（置信度 {suggestion.confidence:.2f}，模型 {suggestion.model_version}）"
+    with transaction.atomic():
+        workorder_dispatch(order=order.number, actor=system_dispatcher(), unit=suggestion.unit, note=note)
+        event = CaseEvent.objects.filter(case_id=order.pk, action="dispatch").order_by("-pk").first()
+        if event is not None:
+            event.data = {**event.data, "auto": True, "confidence": suggestion.confidence}
+            event.save(update_fields=["data"])
+        suggestion.auto_dispatched = True
+        suggestion.save(update_fields=["auto_dispatched"])
+    return True
+
+
+def _duplicates_store(order: Any) -> None:
+    from govdesk.dispatch.duplicates import duplicate_signature_store
+
+    duplicate_signature_store(order)
+
+
+def dispatch_after_register(order_pk: int) -> DispatchSuggestion | None:
+    """After a new order commits: duplicate signatures, the suggestion, and auto-dispatch when switched on and sure.
+
+    Never raises (it runs after the caller's transaction; a failure here must not turn a registration into an error).
+    """
+    from govdesk.workorders.models import WorkOrder
+
+    try:
+        order = WorkOrder.objects.filter(pk=order_pk).first()
+        if order is None:
+            return None
+        try:
+            _duplicates_store(order)
+        except Exception:
+            logger.exception("dispatch: duplicate signatures failed for %s", order.number)
+        suggestion = dispatch_suggestion_record(order)
+        if suggestion is None:
+            return None
+        settings_row = DispatchSettings.current()
+        if settings_row.auto_dispatch_enabled and suggestion.confidence >= float(settings_row.auto_dispatch_threshold):
+            try:
+                _auto_dispatch(order, suggestion)
+            except Exception:
+                logger.exception("dispatch: auto-dispatch of %s failed; it stays in the queue", order.number)
+        return suggestion
+    except Exception:
+        logger.exception("dispatch: after-register step failed for order pk %s", order_pk)
+        return None
+
+
+# --- after a dispatch: corrections ----------------------------------------------------------------------------------
+
+
+def dispatch_after_dispatch(order_pk: int, actor_pk: int | None, unit_pk: int) -> DispatchCorrection | None:
+    """Record a correction when the dispatcher chose another unit than suggested, or the order's level-1 category
+    differs from the suggested one. Never raises."""
+    from govdesk.workorders.models import WorkOrder
+
+    try:
+        suggestion = selectors.suggestion_latest(order_pk)
+        if suggestion is None:
+            return None
+        order = WorkOrder.objects.select_related("category").filter(pk=order_pk).first()
+        if order is None:
+            return None
+        suggested_level1 = suggestion.category.path.split("/")[0] if suggestion.category else ""
+        final_level1 = order.category.path.split("/")[0] if order.category else ""
+        unit_differs = suggestion.unit_id is not None and suggestion.unit_id != unit_pk
+        category_differs = bool(suggested_level1 and final_level1 and suggested_level1 != final_level1)
+        if not unit_differs and not category_differs:
+            return None
+        return DispatchCorrection.objects.create(
+            case_id=order_pk,
+            created_at=clock.now(),
+            corrected_by_id=actor_pk if actor_pk and User.objects.filter(pk=actor_pk).exists() else None,
+            suggested_category=suggestion.category,
+            final_category=order.category,
+            suggested_unit_id=suggestion.unit_id,
+            final_unit_id=unit_pk,
+        )
+    except Exception:
+        logger.exception("dispatch: recording a correction failed for order pk %s", order_pk)
+        return None
