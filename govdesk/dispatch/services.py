@@ -118,27 +118,34 @@ def _auto_dispatch(order: Any, suggestion: DispatchSuggestion) -> bool:
     return True
 
 
-def _duplicates_store(order: Any) -> None:
-    from govdesk.dispatch.duplicates import duplicate_signature_store
+_warned_without_model = False
 
-    duplicate_signature_store(order)
+
+def _warn_once_without_model(exc: Exception) -> None:
+    """Say once per process, not once per order, that orders get no suggestion until `dispatch_train` has run."""
+    global _warned_without_model
+    if not _warned_without_model:
+        logger.warning("dispatch: orders get no category suggestion until a model is trained: %s", exc)
+        _warned_without_model = True
 
 
 def dispatch_after_register(order_pk: int) -> DispatchSuggestion | None:
-    """After a new order commits: duplicate signatures, the suggestion, and auto-dispatch when switched on and sure.
+    """After a new order commits: the suggestion, and auto-dispatch when switched on and sure. (Its duplicate
+    signatures were written with the order itself.)
 
     Never raises (it runs after the caller's transaction; a failure here must not turn a registration into an error).
     """
     from govdesk.workorders.models import WorkOrder
 
     try:
+        try:
+            selectors.dispatch_model()
+        except ModelUnavailable as exc:
+            _warn_once_without_model(exc)
+            return None
         order = WorkOrder.objects.filter(pk=order_pk).first()
         if order is None:
             return None
-        try:
-            _duplicates_store(order)
-        except Exception:
-            logger.exception("dispatch: duplicate signatures failed for %s", order.number)
         suggestion = dispatch_suggestion_record(order)
         if suggestion is None:
             return None

@@ -331,6 +331,13 @@ def _dispatch_after_register(order_pk: int) -> None:
     dispatch_after_register(order_pk)
 
 
+def _duplicate_signature_add(order: WorkOrder) -> None:
+    """Duplicate-detection index rows, written with the order (lazy import: workorders does not load dispatch)."""
+    from govdesk.dispatch.duplicates import duplicate_signature_add
+
+    duplicate_signature_add(order)
+
+
 def workorder_register_recorded(
     *,
     actor: Any,
@@ -374,6 +381,7 @@ def workorder_register_recorded(
             data={"channel": order.channel, "attachments": len(files)},
             ip_address=ip_address,
         )
+        _duplicate_signature_add(order)
         order_pk: int = order.pk
         transaction.on_commit(lambda: _dispatch_after_register(order_pk), robust=True)
     return Registration(order=order, event=event, attachments=attachments)
