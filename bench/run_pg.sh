@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Run the intake benchmark against a throwaway PostgreSQL on 127.0.0.1:54330 (stopped and removed afterwards).
-# Extra arguments go to bench/intake.py, e.g. bench/run_pg.sh --clients 32 --orders 5000
+# Run a benchmark against a throwaway PostgreSQL on loopback (stopped and removed afterwards).
+# Extra arguments go to the benchmark, e.g. bench/run_pg.sh --clients 32 --orders 5000.
+# BENCH (default bench/intake.py) and PGPORT (default 54330) choose another benchmark and port.
 # Needs Debian's postgresql package; as root, the server runs as the postgres user.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
+BENCH=${BENCH:-bench/intake.py}
+PGPORT=${PGPORT:-54330}
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 PGDIR=$(mktemp -d /tmp/bench-pg.XXXXXX)
 RUN=()
@@ -17,6 +20,6 @@ trap '"${RUN[@]}" "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null 2>
 "${RUN[@]}" "$PGBIN/initdb" -D "$PGDIR/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
 # Durable settings (fsync on): a benchmark of a production-like server, unlike CI's throwaway test database.
 "${RUN[@]}" "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -p 54330 -k $PGDIR -c max_connections=200 -c shared_buffers=256MB" start >/dev/null
-"${RUN[@]}" "$PGBIN/createdb" -h 127.0.0.1 -p 54330 -U postgres govdesk_bench
-DATABASE_URL=postgres://postgres@127.0.0.1:54330/govdesk_bench "$PY" bench/intake.py --db postgres "$@"
+  -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGDIR -c max_connections=200 -c shared_buffers=256MB" start >/dev/null
+"${RUN[@]}" "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres govdesk_bench
+DATABASE_URL=postgres://postgres@127.0.0.1:$PGPORT/govdesk_bench "$PY" "$BENCH" --db postgres "$@"

@@ -1,22 +1,4 @@
 #!/usr/bin/env bash
-# Run the duplicate-lookup benchmark against a throwaway PostgreSQL on 127.0.0.1:54340 (stopped and removed afterwards).
+# The duplicate-lookup benchmark against a throwaway PostgreSQL on 127.0.0.1:54340 (see run_pg.sh).
 # Extra arguments go to bench/duplicates.py, e.g. bench/run_pg_duplicates.sh --orders 1000000
-# Needs Debian's postgresql package; as root, the server runs as the postgres user.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-PY=${PY:-.venv/bin/python}
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-PGDIR=$(mktemp -d /tmp/bench-pg.XXXXXX)
-RUN=()
-if [ "$(id -u)" = 0 ]; then
-  chown postgres:postgres "$PGDIR"
-  RUN=(runuser -u postgres --)
-fi
-chmod 700 "$PGDIR"
-trap '"${RUN[@]}" "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null 2>&1 || true; rm -rf "$PGDIR"' EXIT
-"${RUN[@]}" "$PGBIN/initdb" -D "$PGDIR/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
-# Durable settings (fsync on): a benchmark of a production-like server, unlike CI's throwaway test database.
-"${RUN[@]}" "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -p 54340 -k $PGDIR -c max_connections=200 -c shared_buffers=256MB" start >/dev/null
-"${RUN[@]}" "$PGBIN/createdb" -h 127.0.0.1 -p 54340 -U postgres govdesk_dup
-DATABASE_URL=postgres://postgres@127.0.0.1:54340/govdesk_dup "$PY" bench/duplicates.py --db postgres "$@"
+exec env BENCH=bench/duplicates.py PGPORT=54340 "$(dirname "$0")/run_pg.sh" "$@"
