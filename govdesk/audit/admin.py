@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
+
+from govdesk.common.admin import ReadOnlyAdmin
 
 from .models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only for everybody, superusers included: the trail is append-only."""
 
     list_display = (
@@ -26,12 +25,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ("action", "object_type", "success")
     search_fields = ("actor_username", "object_id", "note")
     date_hierarchy = "occurred_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -7,6 +7,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from govdesk.common.admin import ReadOnlyAdmin
+
 from .models import DispatchCorrection, DispatchSettings, DispatchSuggestion
 
 
@@ -22,25 +24,14 @@ class DispatchSettingsAdmin(admin.ModelAdmin):
         return False
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(DispatchSuggestion)
-class DispatchSuggestionAdmin(_ReadOnly):
+class DispatchSuggestionAdmin(ReadOnlyAdmin):
     list_display = ("case", "created_at", "category", "confidence", "unit", "auto_dispatched", "model_version")
     list_filter = ("auto_dispatched", "model_version")
     raw_id_fields = ("case", "category", "unit")
 
 
 @admin.register(DispatchCorrection)
-class DispatchCorrectionAdmin(_ReadOnly):
+class DispatchCorrectionAdmin(ReadOnlyAdmin):
     list_display = ("case", "created_at", "suggested_unit", "final_unit", "suggested_category", "final_category")
     raw_id_fields = ("case", "corrected_by", "suggested_category", "final_category", "suggested_unit", "final_unit")

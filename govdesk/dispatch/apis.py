@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from govdesk.common.api import error_responses
-from govdesk.common.errors import ApplicationError, PermissionDenied, ValidationFailed
+from govdesk.common.errors import ApplicationError, PermissionDenied
 from govdesk.common.validators import has_control_characters
 from govdesk.org.models import Role
 from govdesk.workorders.models import CONTENT_MAX_LENGTH
@@ -80,14 +80,8 @@ class SuggestionSerializer(serializers.Serializer):
 
 
 def _valid(serializer: serializers.Serializer) -> dict[str, Any]:
-    if not serializer.is_valid():
-        errors = serializer.errors
-        if not isinstance(errors, dict):
-            errors = {"non_field_errors": errors}
-        fields = {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in errors.items()}
-        first_field, first = next(iter(fields.items()))
-        message = first[0] if first_field == "non_field_errors" else f"{first_field}: {first[0]}"
-        raise ValidationFailed(message, fields=fields)
+    # The shared exception handler turns the errors into {"code", "message", "fields"}.
+    serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 
 

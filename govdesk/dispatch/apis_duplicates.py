@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from govdesk.common.api import error_responses
-from govdesk.common.errors import PermissionDenied, ValidationFailed
+from govdesk.common.errors import PermissionDenied
 from govdesk.org.models import Role
 from govdesk.workorders.apis import _visible_order
 from govdesk.workorders.models import CONTENT_MAX_LENGTH
@@ -85,10 +85,8 @@ class HotspotSerializer(serializers.Serializer):
 
 
 def _valid(serializer: serializers.Serializer) -> dict[str, Any]:
-    if not serializer.is_valid():
-        fields = {k: [str(m) for m in v] for k, v in serializer.errors.items()}
-        first_field, first = next(iter(fields.items()))
-        raise ValidationFailed(f"{first_field}: {first[0]}", fields=fields)
+    # The shared exception handler turns the errors into {"code", "message", "fields"}.
+    serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 
 

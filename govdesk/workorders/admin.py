@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
+
+from govdesk.common.admin import ReadOnlyAdmin
 
 from .models import WorkOrder
 
 
 @admin.register(WorkOrder)
-class WorkOrderAdmin(admin.ModelAdmin):
+class WorkOrderAdmin(ReadOnlyAdmin):
     """Look-up only: orders change through the workflow (services), never by editing rows."""
 
     list_display = ("number", "title", "status", "request_type", "primary_unit", "created_at", "due_at", "is_overdue")
@@ -17,12 +16,3 @@ class WorkOrderAdmin(admin.ModelAdmin):
     search_fields = ("number", "title")
     date_hierarchy = "created_at"
     exclude = ("citizen_phone", "citizen_id_number")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
