@@ -47,6 +47,7 @@ def people(district: SimpleNamespace) -> SimpleNamespace:
         operator=make("operator", Role.OPERATOR, unit=district.centre),
         dispatcher=make("dispatcher", Role.DISPATCHER, unit=district.centre),
         supervisor=make("supervisor", Role.SUPERVISOR, unit=district.centre),
+        leader=make("leader", Role.LEADER, unit=district.gov),
         handler_a=make("handler_a", Role.HANDLER, unit=district.dept_a),
         handler_b=make("handler_b", Role.HANDLER, unit=district.dept_b),
         street_handler=make("street_handler", Role.HANDLER, unit=district.street),

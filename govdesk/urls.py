@@ -9,6 +9,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("govdesk.api_urls")),
+    path("open311/", include("govdesk.open311.urls")),
+    path("stats/", include("govdesk.stats.urls")),
+    path("supervise/", include("govdesk.supervision.urls")),
+    path("assessment/", include("govdesk.assessment.urls")),
+    path("reports/", include("govdesk.reports.urls")),
     path("", include("govdesk.workorders.urls")),
     path("", include("govdesk.web.urls")),
 ]

@@ -32,6 +32,10 @@ class Category(models.Model):
     path = models.CharField(_("path"), max_length=400, unique=True)
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+    # Offered to citizens' own apps as an Open311 service (and on public pages); internal categories stay hidden.
+    public = models.BooleanField(_("public service"), default=False)
+    description = models.CharField(_("public description"), max_length=400, blank=True)
+    keywords = models.CharField(_("keywords"), max_length=200, blank=True, help_text=_("Comma-separated."))
 
     class Meta:
         ordering = ["sort_order", "path"]
@@ -49,6 +53,45 @@ class Category(models.Model):
         """Own path first, then each ancestor's: '城乡建设/安全生产/事故处理', '城乡建设/安全生产', '城乡建设'."""
         parts = self.path.split("/")
         return ["/".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+
+class AttributeDatatype(models.TextChoices):
+    """The six datatypes of Open311 GeoReport v2 service attributes."""
+
+    STRING = "string", _("Short text")
+    NUMBER = "number", _("Number")
+    DATETIME = "datetime", _("Date and time")
+    TEXT = "text", _("Long text")
+    SINGLEVALUELIST = "singlevaluelist", _("Choose one")
+    MULTIVALUELIST = "multivaluelist", _("Choose several")
+
+
+class CategoryAttribute(models.Model):
+    """An extra question a category asks at intake (an Open311 service definition attribute)."""
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="attributes"
+    )
+    code = models.SlugField(_("code"), max_length=50)
+    datatype = models.CharField(_("datatype"), max_length=20, choices=AttributeDatatype.choices)
+    # False: information shown to the citizen, not a question (Open311 `variable`).
+    variable = models.BooleanField(_("asks for an answer"), default=True)
+    required = models.BooleanField(_("required"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    description = models.CharField(_("question"), max_length=400)
+    datatype_description = models.CharField(_("hint"), max_length=200, blank=True)
+    # [{"key": "1", "name": "..."}] for the two list datatypes.
+    values = models.JSONField(_("values"), default=list, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["category", "order", "code"]
+        verbose_name = _("category attribute")
+        verbose_name_plural = _("category attributes")
+        constraints = [models.UniqueConstraint(fields=["category", "code"], name="category_attribute_code_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.category.path}: {self.code}"
 
 
 class RequestType(models.Model):

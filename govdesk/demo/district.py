@@ -144,6 +144,7 @@ ACCOUNTS: list[Account] = [
     Account("operator", Role.OPERATOR, CENTRE[0], "话务员 刘芳"),
     Account("dispatcher", Role.DISPATCHER, CENTRE[0], "派单员 王强"),
     Account("supervisor", Role.SUPERVISOR, CENTRE[0], "督办员 赵敏"),
+    Account("leader", Role.LEADER, GOVERNMENT[0], "区政府领导 孙立"),
     Account("handler_a", Role.HANDLER, "LS-ZJ", "住建局承办人 李伟"),
     Account("handler_b", Role.HANDLER, "LS-RS", "人社局承办人 张静"),
     Account("street_handler", Role.HANDLER, "LS-BH", "滨河街道承办人 陈刚"),

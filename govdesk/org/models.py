@@ -17,6 +17,8 @@ class Role(models.TextChoices):
     HANDLER = "handler", _("Unit handler")
     UNIT_ADMIN = "unit_admin", _("Unit administrator")
     SUPERVISOR = "supervisor", _("Supervisor")
+    # District leaders: read-only statistics, assessment and reports for the whole district.
+    LEADER = "leader", _("Leader")
     WINDOW_CLERK = "window_clerk", _("Window clerk")
     CITIZEN = "citizen", _("Citizen")
     SYSADMIN = "sysadmin", _("System administrator")

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "captcha",
+    "huey.contrib.djhuey",
     "govdesk.common",
     "govdesk.org",
     "govdesk.audit",
@@ -38,6 +39,11 @@ INSTALLED_APPS = [
     "govdesk.cases",
     "govdesk.workorders",
     "govdesk.dispatch",
+    "govdesk.open311",
+    "govdesk.stats",
+    "govdesk.supervision",
+    "govdesk.assessment",
+    "govdesk.reports",
     "govdesk.web",
     "govdesk.demo",
 ]
@@ -213,4 +219,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+}
+
+# Background tasks and periodic jobs (huey): side effects after commit (smart dispatch, reply check) and the periodic
+# sweeps run in the `run_huey` worker, not in the request. The default queue is a SQLite file beside the database;
+# GOVDESK_REDIS_URL switches to Redis for deployments with several application servers.
+HUEY = {
+    "huey_class": "huey.SqliteHuey",
+    "name": "govdesk",
+    "filename": str(VAR_DIR / "tasks.sqlite3"),
+    "immediate": False,
+    "consumer": {"workers": 2, "worker_type": "thread"},
 }

@@ -46,12 +46,18 @@ class WorkOrder(Case):
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     content = models.TextField(_("content"), max_length=CONTENT_MAX_LENGTH)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    # An identifier from the jurisdiction's address register (Open311 `address_id`).
+    address_id = models.CharField(_("address ID"), max_length=100, blank=True)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     citizen_name = models.CharField(_("citizen name"), max_length=50, blank=True)
     citizen_phone = models.CharField(_("citizen phone"), max_length=20, blank=True, db_index=True)
     citizen_id_number = models.CharField(_("citizen ID number"), max_length=18, blank=True)
     confidential = models.BooleanField(_("confidential reporter"), default=False)
+    # Answers to the category's extra questions, by attribute code.
+    attributes = models.JSONField(_("answers to the category's questions"), default=dict, blank=True)
+    # Who submitted it through a machine channel (the Open311 API key's or API client's name).
+    source = models.CharField(_("submitted through"), max_length=100, blank=True)
     citizen_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("citizen account"),
