@@ -39,4 +39,4 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
 # Tasks run at once, in the calling thread, on an in-memory queue.
-HUEY = {**HUEY, "immediate": True}  # noqa: F405
+HUEY = {**HUEY, "immediate": True}
