@@ -42,9 +42,10 @@ run: $(VENV)/.runtime-installed
 	@# Adds the demo orders only when the database has none; prints the demo accounts every time.
 	$(MANAGE) seed_demo
 	@echo
-	@echo "GovDesk: http://127.0.0.1:$(PORT)/   (Ctrl-C stops the server and the deadline sweep)"
-	@$(MANAGE) cases_sweep_deadlines --every 60 >"$${GOVDESK_VAR_DIR:-var}/sweep.log" 2>&1 & sweep=$$!; \
-	trap 'kill $$sweep 2>/dev/null' EXIT INT TERM; \
+	@echo "GovDesk: http://127.0.0.1:$(PORT)/   (Ctrl-C stops the server and the task worker; its log: var/tasks.log)"
+	@# The task worker: smart dispatch's suggestions and reply checks after commit, the deadline sweep every minute.
+	@$(MANAGE) run_huey --workers 2 --quiet --flush-locks >"$${GOVDESK_VAR_DIR:-var}/tasks.log" 2>&1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 # pytest's exit code 5 means it collected no tests: for this project that is a broken run, so say so and fail.

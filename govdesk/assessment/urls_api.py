@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from .apis import AssessmentRankingApi, AssessmentTrendApi
+
+urlpatterns = [
+    path("ranking/", AssessmentRankingApi.as_view(), name="assessment-ranking"),
+    path("trend/", AssessmentTrendApi.as_view(), name="assessment-trend"),
+]

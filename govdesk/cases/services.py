@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +19,15 @@ from govdesk.org.models import Unit
 
 from .attachments import CheckedFile
 from .models import AssignmentRole, Attachment, Case, CaseEvent, CaseUnit
+
+# Read models kept in step with the timeline (statistics): called with (case, event) inside case_event_record, in the
+# caller's transaction, after the case's changes are saved. Registered by the owning app's ready().
+CASE_EVENT_LISTENERS: list[Callable[[Case, CaseEvent], None]] = []
+
+
+def case_event_listener_add(listener: Callable[[Case, CaseEvent], None]) -> None:
+    if listener not in CASE_EVENT_LISTENERS:
+        CASE_EVENT_LISTENERS.append(listener)
 
 
 def case_event_record(
@@ -58,6 +67,8 @@ def case_event_record(
         note=note[:500],
         ip_address=ip_address,
     )
+    for listener in CASE_EVENT_LISTENERS:
+        listener(case, event)
     return event
 
 

@@ -1,14 +1,24 @@
 from django.contrib import admin
 
-from .models import Category, DispatchRule, RequestType, TimeLimitPolicy
+from .models import Category, CategoryAttribute, DispatchRule, RequestType, TimeLimitPolicy
+
+
+class CategoryAttributeInline(admin.TabularInline):
+    """The category's extra questions (Open311 service definition attributes)."""
+
+    model = CategoryAttribute
+    extra = 0
+    fields = ("order", "code", "datatype", "variable", "required", "description", "datatype_description", "values")
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("path", "level", "is_active")
-    list_filter = ("level", "is_active")
+    list_display = ("path", "level", "is_active", "public")
+    list_filter = ("level", "is_active", "public")
+    list_editable = ("public",)
     search_fields = ("path",)
     raw_id_fields = ("parent",)
+    inlines = [CategoryAttributeInline]
 
 
 @admin.register(RequestType)

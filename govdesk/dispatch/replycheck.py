@@ -1,8 +1,9 @@
 """The reply check in the workflow: score a unit's reply when it is submitted, store it, show it, flag weak ones.
 
-- `reply_check_record(order_pk)` runs after the reply's transaction commits (the one on_commit hook in
-  `workorders.services.workorder_reply`) and stores a ReplyAssessment. It never raises: a failure is logged and the
-  platform carries on without an assessment.
+- `reply_check_record(order_pk)` runs in the task worker (`dispatch.tasks.reply_check_task`, queued by the one
+  on_commit hook in `workorders.services.workorder_reply`) and stores a ReplyAssessment. It never raises (except the
+  transient database errors the task re-raises for a retry): a failure is logged and the platform carries on without
+  an assessment.
 - `reply_check_score(...)` scores a draft without storing it (the API's `/replies/check/`).
 - Selectors: the latest assessment of an order, the weak replies of orders still waiting for their return visit.
 - `reply_check_mark_reviewed(...)`: a supervisor has looked at a weak reply (audited).
@@ -171,10 +172,12 @@ def _is_consultation(order: WorkOrder) -> bool:
     return getattr(order.request_type, "code", "") == "consultation"
 
 
-def reply_check_record(order_pk: int) -> ReplyAssessment | None:
+def reply_check_record(order_pk: int, *, reraise: tuple[type[BaseException], ...] = ()) -> ReplyAssessment | None:
     """Score the order's current reply and store the assessment; the same reply text is not scored twice.
 
-    Runs after the reply is committed. Never raises: any failure is logged and yields None.
+    Runs after the reply is committed (in the task worker). Idempotent: the check for an existing assessment of the
+    same text is repeated under the order's row lock, so a retried or duplicated task stores one assessment. Never
+    raises, except the exception types in `reraise`: any other failure is logged and yields None.
     """
     try:
         order = WorkOrder.objects.select_related("request_type").filter(pk=order_pk).first()
@@ -198,17 +201,26 @@ def reply_check_record(order_pk: int) -> ReplyAssessment | None:
         elements["evidence"] = result.evidence
         elements["reasons"] = result.reasons
         elements["model_version"] = reply_check_model().version
-        return ReplyAssessment.objects.create(
-            case_id=order.pk,
-            created_at=clock.now(),
-            reply_text_sha256=digest,
-            score=result.score,
-            relevance=result.relevance,
-            completeness=result.completeness,
-            elements=elements,
-            explanation=explanation,
-            is_weak=result.is_weak,
-        )
+        with transaction.atomic():
+            current = WorkOrder.objects.select_for_update().filter(pk=order_pk).values_list("reply", flat=True).first()
+            if current is None or hashlib.sha256(current.encode()).hexdigest() != digest:
+                return None  # vanished, or replied again meanwhile: that reply has its own task
+            latest = reply_assessment_latest(order)
+            if latest is not None and latest.reply_text_sha256 == digest:
+                return latest
+            return ReplyAssessment.objects.create(
+                case_id=order.pk,
+                created_at=clock.now(),
+                reply_text_sha256=digest,
+                score=result.score,
+                relevance=result.relevance,
+                completeness=result.completeness,
+                elements=elements,
+                explanation=explanation,
+                is_weak=result.is_weak,
+            )
+    except reraise:
+        raise
     except Exception:
         logger.exception("reply check failed for order pk=%s; the reply stands without an assessment", order_pk)
         return None

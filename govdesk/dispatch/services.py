@@ -1,8 +1,10 @@
 """Writes of smart dispatch's classifier side: training the artifact, the suggestion kept for each new order,
 optional auto-dispatch, and the dispatchers' corrections.
 
-`dispatch_after_register` and `dispatch_after_dispatch` run after the work order's transaction commits
-(`transaction.on_commit` in workorders.services). They never raise: a missing model means no suggestion, logged.
+`dispatch_after_register` and `dispatch_after_dispatch` run in the task worker (`dispatch/tasks.py`), queued when
+the work order's transaction commits (`transaction.on_commit` in workorders.services). They are idempotent (a retried
+or repeated task stores nothing twice) and never raise, except the transient database errors the task asks them to
+re-raise so that huey retries: a missing model means no suggestion, logged.
 """
 
 from __future__ import annotations
@@ -80,24 +82,6 @@ def system_dispatcher() -> User:
     return user
 
 
-def dispatch_suggestion_record(order: Any) -> DispatchSuggestion | None:
-    """Compute and keep the suggestion for an order; None (logged) when there is no usable model."""
-    try:
-        suggestion = selectors.dispatch_suggest(title=order.title, content=order.content, address=order.address or "")
-    except ModelUnavailable as exc:
-        logger.warning("dispatch: no suggestion for %s: %s", order.number, exc)
-        return None
-    return DispatchSuggestion.objects.create(
-        case_id=order.pk,
-        created_at=clock.now(),
-        model_version=suggestion.model_version,
-        categories=suggestion.categories,
-        category=suggestion.best,
-        confidence=suggestion.confidence,
-        unit=suggestion.unit,
-    )
-
-
 def _auto_dispatch(order: Any, suggestion: DispatchSuggestion) -> bool:
     """Dispatch through the normal service as the system dispatcher, marked automatic in the timeline."""
     from govdesk.workorders.services import workorder_dispatch
@@ -129,13 +113,51 @@ def _warn_once_without_model(exc: Exception) -> None:
         _warned_without_model = True
 
 
-def dispatch_after_register(order_pk: int) -> DispatchSuggestion | None:
-    """After a new order commits: the suggestion, and auto-dispatch when switched on and sure. (Its duplicate
-    signatures were written with the order itself.)
+def _wants_suggestion(order: Any) -> bool:
+    """Not for an order closed, cancelled or merged into another meanwhile (the task ran late)."""
+    from govdesk.workorders.states import Status
 
-    Never raises (it runs after the caller's transaction; a failure here must not turn a registration into an error).
+    return bool(order.is_open and order.status != Status.MERGED)
+
+
+def _suggestion_store(order_pk: int, suggestion: Any) -> tuple[Any, DispatchSuggestion | None, bool]:
+    """Keep the computed suggestion unless the order no longer wants one or already has one.
+
+    Under the order's row lock, so two runs of the same task (a retry, a duplicate) store one suggestion.
+    Returns (the locked order or None, the order's suggestion, whether this call created it).
     """
     from govdesk.workorders.models import WorkOrder
+
+    order = WorkOrder.objects.select_for_update().filter(pk=order_pk).first()
+    if order is None or not _wants_suggestion(order):
+        return None, None, False
+    existing = DispatchSuggestion.objects.filter(case_id=order_pk).order_by("-pk").first()
+    if existing is not None:
+        return order, existing, False
+    stored = DispatchSuggestion.objects.create(
+        case_id=order.pk,
+        created_at=clock.now(),
+        model_version=suggestion.model_version,
+        categories=suggestion.categories,
+        category=suggestion.best,
+        confidence=suggestion.confidence,
+        unit=suggestion.unit,
+    )
+    return order, stored, True
+
+
+def dispatch_after_register(
+    order_pk: int, *, reraise: tuple[type[BaseException], ...] = ()
+) -> DispatchSuggestion | None:
+    """After a new order commits: the suggestion, and auto-dispatch when switched on and sure. (Its duplicate
+    signatures were written with the order itself.) Run by the `dispatch.after_register` task.
+
+    Idempotent: an order that already has a suggestion keeps it (and is not auto-dispatched again); an order that
+    vanished or is no longer open gets nothing; auto-dispatch only while the order is still `new`. Never raises,
+    except the exception types in `reraise` (the task passes transient database errors, so huey retries them).
+    """
+    from govdesk.workorders.models import WorkOrder
+    from govdesk.workorders.states import Status
 
     try:
         try:
@@ -144,18 +166,36 @@ def dispatch_after_register(order_pk: int) -> DispatchSuggestion | None:
             _warn_once_without_model(exc)
             return None
         order = WorkOrder.objects.filter(pk=order_pk).first()
-        if order is None:
+        if order is None or not _wants_suggestion(order):
             return None
-        suggestion = dispatch_suggestion_record(order)
-        if suggestion is None:
+        already = selectors.suggestion_latest(order_pk)
+        if already is not None:
+            return already
+        # The model runs outside the transaction: no row lock is held for its milliseconds.
+        try:
+            computed = selectors.dispatch_suggest(title=order.title, content=order.content, address=order.address or "")
+        except ModelUnavailable as exc:
+            logger.warning("dispatch: no suggestion for %s: %s", order.number, exc)
             return None
-        settings_row = DispatchSettings.current()
-        if settings_row.auto_dispatch_enabled and suggestion.confidence >= float(settings_row.auto_dispatch_threshold):
-            try:
-                _auto_dispatch(order, suggestion)
-            except Exception:
-                logger.exception("dispatch: auto-dispatch of %s failed; it stays in the queue", order.number)
+        with transaction.atomic():
+            locked, suggestion, created = _suggestion_store(order_pk, computed)
+            if suggestion is None or not created or locked is None:
+                return suggestion
+            settings_row = DispatchSettings.current()
+            if (
+                locked.status == Status.NEW
+                and settings_row.auto_dispatch_enabled
+                and suggestion.confidence >= float(settings_row.auto_dispatch_threshold)
+            ):
+                try:
+                    _auto_dispatch(locked, suggestion)
+                except reraise:
+                    raise
+                except Exception:
+                    logger.exception("dispatch: auto-dispatch of %s failed; it stays in the queue", locked.number)
         return suggestion
+    except reraise:
+        raise
     except Exception:
         logger.exception("dispatch: after-register step failed for order pk %s", order_pk)
         return None
@@ -164,33 +204,53 @@ def dispatch_after_register(order_pk: int) -> DispatchSuggestion | None:
 # --- after a dispatch: corrections ----------------------------------------------------------------------------------
 
 
-def dispatch_after_dispatch(order_pk: int, actor_pk: int | None, unit_pk: int) -> DispatchCorrection | None:
+def dispatch_after_dispatch(
+    order_pk: int, actor_pk: int | None, unit_pk: int, *, reraise: tuple[type[BaseException], ...] = ()
+) -> DispatchCorrection | None:
     """Record a correction when the dispatcher chose another unit than suggested, or the order's level-1 category
-    differs from the suggested one. Never raises."""
+    differs from the suggested one. Run by the `dispatch.after_dispatch` task.
+
+    Idempotent: a correction equal to the order's latest one is not stored again (a retried or repeated task).
+    Never raises, except the exception types in `reraise`.
+    """
     from govdesk.workorders.models import WorkOrder
 
     try:
         suggestion = selectors.suggestion_latest(order_pk)
         if suggestion is None:
             return None
-        order = WorkOrder.objects.select_related("category").filter(pk=order_pk).first()
-        if order is None:
-            return None
-        suggested_level1 = suggestion.category.path.split("/")[0] if suggestion.category else ""
-        final_level1 = order.category.path.split("/")[0] if order.category else ""
-        unit_differs = suggestion.unit_id is not None and suggestion.unit_id != unit_pk
-        category_differs = bool(suggested_level1 and final_level1 and suggested_level1 != final_level1)
-        if not unit_differs and not category_differs:
-            return None
-        return DispatchCorrection.objects.create(
-            case_id=order_pk,
-            created_at=clock.now(),
-            corrected_by_id=actor_pk if actor_pk and User.objects.filter(pk=actor_pk).exists() else None,
-            suggested_category=suggestion.category,
-            final_category=order.category,
-            suggested_unit_id=suggestion.unit_id,
-            final_unit_id=unit_pk,
-        )
+        with transaction.atomic():
+            # The row lock serialises a task and its duplicate, so they cannot both store the correction.
+            order = WorkOrder.objects.select_for_update().filter(pk=order_pk).first()
+            if order is None:
+                return None
+            suggested_level1 = suggestion.category.path.split("/")[0] if suggestion.category else ""
+            final_level1 = order.category.path.split("/")[0] if order.category else ""
+            unit_differs = suggestion.unit_id is not None and suggestion.unit_id != unit_pk
+            category_differs = bool(suggested_level1 and final_level1 and suggested_level1 != final_level1)
+            if not unit_differs and not category_differs:
+                return None
+            correction = DispatchCorrection(
+                case_id=order_pk,
+                created_at=clock.now(),
+                corrected_by_id=actor_pk if actor_pk and User.objects.filter(pk=actor_pk).exists() else None,
+                suggested_category=suggestion.category,
+                final_category=order.category,
+                suggested_unit_id=suggestion.unit_id,
+                final_unit_id=unit_pk,
+            )
+            latest = DispatchCorrection.objects.filter(case_id=order_pk).order_by("-pk").first()
+            if latest is not None and _same_correction(latest, correction):
+                return latest
+            correction.save(force_insert=True)
+            return correction
+    except reraise:
+        raise
     except Exception:
         logger.exception("dispatch: recording a correction failed for order pk %s", order_pk)
         return None
+
+
+def _same_correction(a: DispatchCorrection, b: DispatchCorrection) -> bool:
+    fields = ("suggested_category_id", "final_category_id", "suggested_unit_id", "final_unit_id")
+    return all(getattr(a, f) == getattr(b, f) for f in fields)

@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns = [
+    path("orders.xlsx", views.orders_xlsx, name="orders_xlsx"),
+    path("stats.xlsx", views.stats_xlsx, name="stats_xlsx"),
+    path("monthly/<str:month>.xlsx", views.monthly_xlsx, name="monthly_xlsx"),
+    path("monthly/<str:month>.pdf", views.monthly_pdf, name="monthly_pdf"),
+]

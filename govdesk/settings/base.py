@@ -210,6 +210,20 @@ GOVDESK = {
     "DISPATCH_MODEL_PATH": os.environ.get(
         "GOVDESK_DISPATCH_MODEL_PATH", str(VAR_DIR / "models" / "dispatch-classifier.joblib")
     ),
+    # Open311 GeoReport v2 (/open311/v2/). Jurisdictions: with several, every call must name one.
+    "OPEN311_JURISDICTIONS": [j for j in os.environ.get("GOVDESK_OPEN311_JURISDICTIONS", "").split(",") if j],
+    # Category paths (each covers its subtree) whose POSTs answer a token and register in the background; "*": all.
+    "OPEN311_BATCH_SERVICES": [],
+    # The request type of orders that come in through Open311 (a catalog.RequestType code).
+    "OPEN311_REQUEST_TYPE": "help",
+    # POSTs per API key, and requests of any kind per client address.
+    "OPEN311_KEY_RATE": "600/h",
+    "OPEN311_IP_RATE": "3000/h",
+    # Discovery: bump the changeset when services or their questions change, so clients refresh their caches.
+    "OPEN311_CHANGESET": "2026-11-01T00:00:00+08:00",
+    "OPEN311_CONTACT": "",
+    "OPEN311_KEY_SERVICE": "",
+    "OPEN311_ENDPOINT_TYPE": "production",
 }
 
 LOGGING = {
@@ -222,12 +236,19 @@ LOGGING = {
 }
 
 # Background tasks and periodic jobs (huey): side effects after commit (smart dispatch, reply check) and the periodic
-# sweeps run in the `run_huey` worker, not in the request. The default queue is a SQLite file beside the database;
-# GOVDESK_REDIS_URL switches to Redis for deployments with several application servers.
+# sweeps run in the `run_huey` worker, not in the request. The default queue is a SQLite file beside the database
+# (one host); GOVDESK_REDIS_URL (redis://host:6379/0) switches to Redis for deployments with several application
+# servers, and then needs redis-py installed (`pip install redis`; not in requirements.txt). GOVDESK_TASKS_IMMEDIATE=1
+# runs every task inline in the process that queues it (tiny deployments, debugging): no worker, no periodic jobs.
+_REDIS_URL = os.environ.get("GOVDESK_REDIS_URL", "")
+_DB = DATABASES["default"]
 HUEY = {
-    "huey_class": "huey.SqliteHuey",
-    "name": "govdesk",
-    "filename": str(VAR_DIR / "tasks.sqlite3"),
-    "immediate": False,
+    "huey_class": "huey.RedisHuey" if _REDIS_URL else "huey.SqliteHuey",
+    # One queue per database: tasks carry row ids, so a worker must never take tasks queued for another database
+    # (e.g. a benchmark's PostgreSQL next to `make run`'s SQLite, sharing var/tasks.sqlite3).
+    "name": f"govdesk:{_DB.get('HOST') or 'local'}:{_DB.get('PORT') or ''}/{Path(str(_DB['NAME'])).name}",
+    **({"url": _REDIS_URL} if _REDIS_URL else {"filename": str(VAR_DIR / "tasks.sqlite3")}),
+    "immediate": os.environ.get("GOVDESK_TASKS_IMMEDIATE", "") == "1",
+    # Threads: the tasks share one loaded model; two are enough to keep up with intake (docs/benchmarks.md).
     "consumer": {"workers": 2, "worker_type": "thread"},
 }

@@ -23,6 +23,7 @@ GOVDESK = {
     **GOVDESK,
     "PUBLIC_SUBMIT_RATE": "1000/h",
     "PUBLIC_TRACK_RATE": "1000/h",
+    "OPEN311_IP_RATE": "100000/h",
     # No classifier unless a test trains one (tests never read a model trained on this machine).
     "DISPATCH_MODEL_PATH": str(Path(tempfile.mkdtemp(prefix="govdesk-test-models-")) / "dispatch-classifier.joblib"),
 }
@@ -38,5 +39,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
-# Tasks run at once, in the calling thread, on an in-memory queue.
-HUEY = {**HUEY, "immediate": True}
+# Tasks run at once, in the calling thread, on an in-memory queue, whatever GOVDESK_REDIS_URL or
+# GOVDESK_TASKS_IMMEDIATE say. A test that needs a real queue swaps in a MemoryStorage (dispatch/tests/test_tasks.py).
+HUEY = {
+    **{k: v for k, v in HUEY.items() if k not in ("url", "filename")},
+    "huey_class": "huey.SqliteHuey",
+    "filename": str(Path(tempfile.mkdtemp(prefix="govdesk-test-tasks-")) / "tasks.sqlite3"),
+    "immediate": True,
+}

@@ -6,3 +6,11 @@ class StatsConfig(AppConfig):
     name = "govdesk.stats"
     label = "stats"
     verbose_name = _("Statistics")
+
+    def ready(self) -> None:
+        from govdesk.cases.services import case_event_listener_add
+
+        from .services import stats_case_event
+
+        # Facts and rollups change in the same transaction as the order (see services.py).
+        case_event_listener_add(stats_case_event)

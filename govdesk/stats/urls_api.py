@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from .apis import StatsOverviewApi
+
+urlpatterns = [
+    path("overview/", StatsOverviewApi.as_view(), name="stats-overview"),
+]

@@ -14,11 +14,21 @@ NAVIGATION: tuple[tuple[str, Any, frozenset[str]], ...] = (
     ("workorders:dispatch_queue", _("Dispatch"), frozenset({Role.DISPATCHER})),
     ("workorders:inbox", _("Inbox"), frozenset({Role.HANDLER, Role.UNIT_ADMIN})),
     ("workorders:supervision", _("Supervision"), frozenset({Role.SUPERVISOR, Role.DISPATCHER})),
+    ("supervision:worklist", _("Supervision worklist"), frozenset({Role.SUPERVISOR, Role.DISPATCHER})),
+    ("supervision:unit", _("Supervision cases"), frozenset({Role.HANDLER, Role.UNIT_ADMIN})),
     ("workorders:visits", _("Return visits"), frozenset({Role.OPERATOR, Role.DISPATCHER})),
+    ("stats:dashboard", _("Statistics"), frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.LEADER, Role.UNIT_ADMIN})),
+    (
+        "assessment:ranking",
+        _("Unit assessment"),
+        frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.LEADER, Role.UNIT_ADMIN}),
+    ),
     (
         "workorders:list",
         _("Orders"),
-        frozenset({Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.HANDLER, Role.UNIT_ADMIN, Role.CITIZEN}),
+        frozenset(
+            {Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.HANDLER, Role.UNIT_ADMIN, Role.CITIZEN, Role.LEADER}
+        ),
     ),
 )
 

@@ -32,6 +32,7 @@ from govdesk.org.models import CENTRE_ROLES, UNIT_ROLES, Role
 
 from . import selectors, services
 from .models import Channel, WorkOrder
+from .permissions import workorder_check_role
 from .serializers import (
     ACTION_INPUTS,
     NUMBER_PATTERN,
@@ -47,7 +48,8 @@ from .serializers import (
 )
 from .states import Action
 
-STAFF_ROLES = {r.value for r in CENTRE_ROLES | UNIT_ROLES}
+# Who sees the internal timeline; leaders read every order (permissions.READ_ALL_ROLE_CODES), never act.
+STAFF_ROLES = {r.value for r in CENTRE_ROLES | UNIT_ROLES} | {Role.LEADER.value}
 INTAKE_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.CITIZEN)
 # Channels a caller may claim: phone and letters are taken by the centre's operators; Open311 has its own endpoint.
 STAFF_CHANNELS = (Channel.PHONE, Channel.WEB, Channel.OTHER, Channel.API)
@@ -208,6 +210,8 @@ class WorkOrderActionApi(APIView):
 
     def take(self, request: Request, number: str) -> Response:
         _check_number(number)
+        # A role that may never take this action (a leader reading the order) gets 403 before its input is read.
+        workorder_check_role(request.user, self.workorder_action)
         form = self.input_serializer(data=request.data)
         form.is_valid(raise_exception=True)
         kwargs = dict(form.validated_data)

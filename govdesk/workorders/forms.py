@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from govdesk.catalog.models import RequestType, Urgency
 from govdesk.catalog.selectors import category_leaves
-from govdesk.org.models import Unit
+from govdesk.org.models import Unit, UnitKind
 
-from .models import CONTENT_MAX_LENGTH, Satisfaction, StatusChoices
+from .models import CONTENT_MAX_LENGTH, Channel, Satisfaction, StatusChoices
+from .selectors import PRIMARY_UNIT_NONE
 from .states import Action
 
 # Request types are data (Chinese names); these labels make them follow the interface language.
@@ -47,6 +48,12 @@ def unit_choices() -> list[tuple[str, str]]:
         (u.code, u.name)
         for u in Unit.objects.filter(is_active=True, accepts_orders=True).order_by("sort_order", "code")
     ]
+
+
+def all_unit_choices(kind: str | None = None) -> list[tuple[str, str]]:
+    """Every unit, retired ones too: statistics keep counting orders of units no longer in service."""
+    units = Unit.objects.all() if kind is None else Unit.objects.filter(kind=kind)
+    return [(u.code, u.name) for u in units.order_by("sort_order", "code").only("code", "name")]
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -353,6 +360,13 @@ class OrderFilterForm(forms.Form):
     unit = forms.ChoiceField(label=_("Unit"), required=False, choices=())
     created_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     created_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=())
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    due_soon = forms.BooleanField(label=_("Due soon only"), required=False)
+    # The statistics' drill-downs: the primary unit and its subtree ("none": not dispatched), and the street.
+    primary_unit = forms.ChoiceField(label=_("Primary unit"), required=False, choices=())
+    primary_unit_only = forms.BooleanField(label=_("This unit only (not the units below it)"), required=False)
+    street = forms.ChoiceField(label=_("Street"), required=False, choices=())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -361,6 +375,9 @@ class OrderFilterForm(forms.Form):
             ("status", list(StatusChoices.choices)),
             ("type", type_choices()),
             ("unit", unit_choices()),
+            ("channel", list(Channel.choices)),
+            ("primary_unit", [(PRIMARY_UNIT_NONE, _("Not dispatched yet")), *all_unit_choices()]),
+            ("street", all_unit_choices(kind=UnitKind.STREET)),
         ):
             field = self.fields[name]
             assert isinstance(field, forms.ChoiceField)

@@ -16,6 +16,9 @@ from .states import TRANSITIONS, Action, Scope, Transition
 
 UNIT_ROLE_CODES = {Role.HANDLER.value, Role.UNIT_ADMIN.value}
 CENTRE_ROLE_CODES = {r.value for r in CENTRE_ROLES}
+# Roles that see every order read-only (district leaders, for the statistics' drill-downs): never an action (they hold
+# no role in states.TRANSITIONS) and never an unmasked phone or ID number (workorder_can_reveal).
+READ_ALL_ROLE_CODES = {Role.LEADER.value}
 
 
 def actor_unit_ids(user: Any) -> set[int]:
@@ -37,7 +40,7 @@ def workorder_visibility_q(user: Any) -> Q:
     """A filter for the orders `user` may see. Centre staff see all; units their own; citizens theirs."""
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
-    if user.has_role(*CENTRE_ROLE_CODES):
+    if user.has_role(*CENTRE_ROLE_CODES, *READ_ALL_ROLE_CODES):
         return Q()
     q = Q(pk__in=[])
     if user.has_role(*UNIT_ROLE_CODES):
@@ -52,7 +55,7 @@ def workorder_visibility_q(user: Any) -> Q:
 def workorder_can_view(user: Any, order: WorkOrder) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    if user.has_role(*CENTRE_ROLE_CODES):
+    if user.has_role(*CENTRE_ROLE_CODES, *READ_ALL_ROLE_CODES):
         return True
     if user.has_role(Role.CITIZEN) and order.citizen_user_id == user.pk:
         return True

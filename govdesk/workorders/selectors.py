@@ -17,6 +17,8 @@ from .permissions import actor_unit_ids, assigned_to_units, workorder_visibility
 from .states import Status
 
 LIST_RELATED = ("request_type", "category", "primary_unit")
+# The primary_unit filter's value for orders with no primary unit (the statistics' "Not dispatched" row).
+PRIMARY_UNIT_NONE = "none"
 
 
 def workorder_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[WorkOrder]:
@@ -27,9 +29,19 @@ def workorder_list(*, user: Any, filters: dict[str, Any] | None = None) -> Query
         qs = qs.filter(status__in=[s for s in str(f["status"]).split(",") if s])
     if f.get("unit"):
         qs = qs.filter(assigned_to_units(list(Unit.objects.filter(code=f["unit"]).values_list("pk", flat=True))))
+    if f.get("primary_unit"):
+        qs = qs.filter(_primary_unit_q(str(f["primary_unit"]), only=bool(f.get("primary_unit_only"))))
+    if f.get("street"):
+        # Exactly the orders the statistics count for this street: the street its fact row holds (stats.services
+        # street_of), through the fact's related name, so workorders imports nothing from stats.
+        street = Unit.objects.filter(code=f["street"]).values_list("pk", flat=True).first()
+        qs = qs.filter(stats_fact__street_id=street) if street is not None else qs.none()
     if f.get("category"):
         raw = str(f["category"])
-        qs = qs.filter(category_id=int(raw)) if raw.isdigit() else qs.filter(category__path__startswith=raw)
+        # A path prefix of whole levels: "城乡建设" is that category and those below it, not "城乡建设局…".
+        path = raw.strip("/")
+        prefix = Q(category__path=path) | Q(category__path__startswith=path + "/")
+        qs = qs.filter(category_id=int(raw)) if raw.isdigit() else qs.filter(prefix)
     if f.get("type"):
         qs = qs.filter(request_type__code=f["type"])
     if f.get("channel"):
@@ -50,6 +62,17 @@ def workorder_list(*, user: Any, filters: dict[str, Any] | None = None) -> Query
             Q(number=text) | Q(title__icontains=text) | Q(content__icontains=text) | Q(address__icontains=text)
         )
     return qs.order_by("-created_at", "-id")
+
+
+def _primary_unit_q(code: str, *, only: bool = False) -> Q:
+    """Orders whose primary (responsible) unit is this unit or one below it (`only`: this unit itself), as the
+    statistics count a unit; "none": orders with no primary unit (not dispatched)."""
+    if code == PRIMARY_UNIT_NONE:
+        return Q(primary_unit__isnull=True)
+    unit = Unit.objects.filter(code=code).first()
+    if unit is None:
+        return Q(pk__in=[])
+    return Q(primary_unit_id=unit.pk) if only else Q(primary_unit_id__in=sorted(unit.descendant_ids()))
 
 
 def _day_start(value: date | datetime | str) -> datetime:

@@ -7,8 +7,9 @@ does not allow raise InvalidTransition (409); bad input raises ValidationFailed 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -46,6 +47,8 @@ from .permissions import (
     workorder_check_transition_actor,
 )
 from .states import OPEN_STATUSES, Action, Status, Transition, transition_for
+
+logger = logging.getLogger(__name__)
 
 NOTE_MAX_LENGTH = 2000
 
@@ -124,6 +127,10 @@ class Intake:
     citizen_phone: str
     citizen_id_number: str
     confidential: bool
+    # Machine channels (Open311): the address register's id, answers to the category's questions, who submitted.
+    address_id: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
 
 
 def workorder_intake_clean(data: dict[str, Any]) -> Intake:
@@ -173,6 +180,12 @@ def workorder_intake_clean(data: dict[str, Any]) -> Intake:
     confidential = data.get("confidential", False)
     if not isinstance(confidential, bool):
         errors.add("confidential", _("Must be true or false."))
+    address_id = _text(errors, "address_id", data.get("address_id"), required=False, max_length=100)
+    source = _text(errors, "source", data.get("source"), required=False, max_length=100)
+    # The answers are checked against the category's questions by the channel that asked them (open311).
+    attributes = data.get("attributes") or {}
+    if not isinstance(attributes, dict):
+        errors.add("attributes", _("Must be a mapping of question codes to answers."))
     errors.raise_if_any()
     assert isinstance(request_type, RequestType) and category is not None
     return Intake(
@@ -189,6 +202,9 @@ def workorder_intake_clean(data: dict[str, Any]) -> Intake:
         citizen_phone=phone,
         citizen_id_number=id_number,
         confidential=bool(confidential),
+        address_id=address_id,
+        attributes=dict(attributes),
+        source=source,
     )
 
 
@@ -324,11 +340,21 @@ def workorder_register(
     ).order
 
 
-def _dispatch_after_register(order_pk: int) -> None:
-    """Smart dispatch's suggestion for a new order (lazy import: workorders does not load dispatch); never raises."""
-    from govdesk.dispatch.services import dispatch_after_register
+def _task_enqueue(name: str, *args: int | None) -> None:
+    """Queue one of smart dispatch's after-commit tasks (`dispatch/tasks.py`; lazy import: workorders does not load
+    dispatch). Runs in on_commit: a queue that cannot be reached is logged, never raised into the request (the order
+    stands; it only misses its suggestion or check)."""
+    try:
+        from govdesk.dispatch import tasks
 
-    dispatch_after_register(order_pk)
+        getattr(tasks, name)(*args)
+    except Exception:
+        logger.exception("could not queue %s%r; the work order is saved, the task is lost", name, args)
+
+
+def _dispatch_after_register(order_pk: int) -> None:
+    """Queue smart dispatch's suggestion (and auto-dispatch) for a new order; never raises."""
+    _task_enqueue("dispatch_after_register_task", order_pk)
 
 
 def _duplicate_signature_add(order: WorkOrder) -> None:
@@ -391,10 +417,8 @@ def workorder_register_recorded(
 
 
 def _dispatch_after_dispatch(order_pk: int, actor_pk: int | None, unit_pk: int) -> None:
-    """Smart dispatch notes a dispatch that differs from its suggestion (lazy import); never raises."""
-    from govdesk.dispatch.services import dispatch_after_dispatch
-
-    dispatch_after_dispatch(order_pk, actor_pk, unit_pk)
+    """Queue smart dispatch's note of a dispatch that differs from its suggestion; never raises."""
+    _task_enqueue("dispatch_after_dispatch_task", order_pk, actor_pk, unit_pk)
 
 
 @transaction.atomic
@@ -642,6 +666,14 @@ def workorder_supervise(*, order: WorkOrder | str, actor: Any, note: str) -> Wor
     return _move(order, row, Status(order.status), actor=actor, note=note)
 
 
+def workorder_supervise_open(*, order: WorkOrder | str, actor: Any, note: str) -> WorkOrder:
+    """督办 from the order's actions: opens a supervision case (or adds the note to the open one), which records the
+    "supervise" event through `workorder_supervise` (lazy import: workorders does not load supervision)."""
+    from govdesk.supervision.services import supervision_supervise_action
+
+    return supervision_supervise_action(order=order, actor=actor, note=note)
+
+
 @transaction.atomic
 def workorder_cancel(*, order: WorkOrder | str, actor: Any, reason: str) -> WorkOrder:
     reason = _note(reason, "reason", required=True)
@@ -731,10 +763,8 @@ def workorder_request_extension(*, order: WorkOrder | str, actor: Any, working_d
 
 
 def _reply_check_after_commit(order_pk: int) -> None:
-    """Smart dispatch's reply check (lazy import: workorders does not load dispatch); it logs its own failures."""
-    from govdesk.dispatch.replycheck import reply_check_record
-
-    reply_check_record(order_pk)
+    """Queue smart dispatch's reply check; never raises."""
+    _task_enqueue("reply_check_task", order_pk)
 
 
 @transaction.atomic
@@ -794,7 +824,7 @@ ACTION_SERVICES: dict[Action, Callable[..., WorkOrder]] = {
     Action.REOPEN: workorder_reopen,
     Action.MERGE: workorder_merge,
     Action.URGE: workorder_urge,
-    Action.SUPERVISE: workorder_supervise,
+    Action.SUPERVISE: workorder_supervise_open,
     Action.NOTE: workorder_note,
     Action.ANSWER: workorder_answer,
     Action.CANCEL: workorder_cancel,

@@ -41,13 +41,20 @@ from .forms import (
     unit_choices,
 )
 from .models import Channel, WorkOrder, WorkOrderReturn
-from .permissions import actor_unit_ids, workorder_can_reveal, workorder_can_view, workorder_check_transition_actor
+from .permissions import (
+    actor_unit_ids,
+    workorder_can_reveal,
+    workorder_can_view,
+    workorder_check_role,
+    workorder_check_transition_actor,
+)
 from .states import TRANSITIONS, Action, Status, actions_from
 
 CENTRE = (Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR)
 UNIT = (Role.HANDLER, Role.UNIT_ADMIN)
 INTAKE_ROLES = (Role.OPERATOR, Role.DISPATCHER)
-LIST_ROLES = (*CENTRE, *UNIT, Role.CITIZEN)
+# Leaders see the list read-only (the statistics' drill-downs); see permissions.READ_ALL_ROLE_CODES.
+LIST_ROLES = (*CENTRE, *UNIT, Role.CITIZEN, Role.LEADER)
 QUEUE_PAGE_SIZE = 30
 LIST_PAGE_SIZE = 25
 
@@ -384,6 +391,11 @@ def order_action(request: HttpRequest, number: str, action: str) -> HttpResponse
     if isinstance(found, HttpResponse):
         return found
     order = found
+    try:
+        # A role that may never take this action (a leader reading the order) is refused before its form is read.
+        workorder_check_role(request.user, act)
+    except PermissionDenied as exc:
+        return _detail(request, order, error=str(exc.message), status=exc.status_code)
     form = ACTION_FORMS[act](request.POST, request.FILES, auto_id=_form_ids(order, act))
     if not form.is_valid():
         return _detail(request, order, bound=form, error=_("Please correct the errors below."), status=400)

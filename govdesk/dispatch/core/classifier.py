@@ -2,13 +2,15 @@
 calibrated probabilities. Pure Python + scikit-learn; no ORM, no network.
 
 Features (all TF-IDF with sublinear tf, stacked side by side):
-- jieba words of the message (title twice, then the body; the first `WORD_CHARS` characters);
+- jieba words of the whitespace-free message (title twice, then the body; the first `WORD_CHARS` characters);
 - character 1–3-grams of the whitespace-free message (the first `CHAR_CHARS` characters), so raw bodies with spaces
   and line breaks look like the whitespace-stripped bodies most of the labelled data has;
 - character 1–2-grams of the title alone (the citizen's own summary).
-A linear SVM (class-balanced, raw-form rows weighted up, since raw text is what the model will see) is calibrated
-by temperature scaling on 3-fold out-of-fold scores (`CalibratedClassifierCV(method="temperature")`), which keeps
-the SVM's ranking and turns its scores into probabilities.
+The score of a label is a linear SVM's (class-balanced, raw-form rows weighted up, since raw text is what the model
+will see) plus `KNN_WEIGHT` × the vote of the `NEIGHBOURS` most similar training messages (cosine on the same
+features, each weighted by its similarity to the power `KNN_POWER`): the neighbours recognise the many near-identical
+complaints. The sum is calibrated by temperature scaling on 3-fold out-of-fold scores
+(`CalibratedClassifierCV(method="temperature")`), which keeps the ranking and turns the scores into probabilities.
 """
 
 from __future__ import annotations
@@ -29,19 +31,26 @@ import joblib
 import numpy as np
 import sklearn
 from scipy.sparse import csr_matrix, hstack
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
+from sklearn.preprocessing import normalize as l2_normalize
 from sklearn.svm import LinearSVC
 
-from .text import message_text, normalize, tokenize
+from .text import message_text, normalize, tokenize_compact
 
-ARTIFACT_FORMAT = 1
+ARTIFACT_FORMAT = 2
 WORD_CHARS = 500
 CHAR_CHARS = 300
 RAW_WEIGHT = 2.0
 SVM_C = 1.0
+NEIGHBOURS = 15
+KNN_POWER = 4
+KNN_WEIGHT = 0.5
+# Messages compared with the training rows this many at a time (bounds the dense similarity block's memory).
+KNN_CHUNK = 256
 MIN_PER_LABEL = 5
 # Texts longer than this are cut before any work: the classifier reads the beginning anyway.
 MAX_INPUT_CHARS = 20_000
@@ -131,7 +140,7 @@ def prepare(titles: Sequence[str], bodies: Sequence[str]) -> Prepared:
     for title, body in zip(titles, bodies, strict=True):
         title = (title or "")[:MAX_INPUT_CHARS]
         text = message_text(title, (body or "")[:MAX_INPUT_CHARS])
-        words.append(tokenize(text[:WORD_CHARS]))
+        words.append(tokenize_compact(text[:WORD_CHARS]))
         chars.append(_compact(text[: CHAR_CHARS * 2])[:CHAR_CHARS])
         heads.append(_compact(title))
     return Prepared(words, chars, heads)
@@ -180,8 +189,59 @@ def _weights(forms: Sequence[str]) -> np.ndarray:
     return np.array([RAW_WEIGHT if f == "raw" else 1.0 for f in forms])
 
 
-def _svm() -> LinearSVC:
-    return LinearSVC(C=SVM_C, class_weight="balanced")
+class SvmKnn(ClassifierMixin, BaseEstimator):
+    """A class-balanced linear SVM's scores plus `knn_weight` × the neighbours' vote (module level: it pickles).
+
+    The vote for a label: Σ similarity**power over the `neighbours` training rows most similar (cosine) to the message
+    that carry the label, divided by the same sum over all labels, so votes lie in [0, 1] and add up to 1.
+    """
+
+    def __init__(
+        self, C: float = SVM_C, neighbours: int = NEIGHBOURS, power: float = KNN_POWER, knn_weight: float = KNN_WEIGHT
+    ) -> None:
+        self.C = C
+        self.neighbours = neighbours
+        self.power = power
+        self.knn_weight = knn_weight
+
+    def fit(self, x: Any, y: Any, sample_weight: Any = None) -> SvmKnn:
+        labels = np.asarray(y)
+        self.svm_ = LinearSVC(C=self.C, class_weight="balanced").fit(x, labels, sample_weight=sample_weight)
+        self.classes_ = self.svm_.classes_
+        # Transposed once here, so that each prediction is one sparse product.
+        self.rows_t_ = l2_normalize(csr_matrix(x, dtype=np.float32)).T.tocsr()
+        self.rows_label_ = np.searchsorted(self.classes_, labels).astype(np.int16)
+        return self
+
+    def votes(self, x: Any) -> np.ndarray:
+        """The neighbours' vote per label (columns in `classes_` order), one row per row of `x`."""
+        queries = l2_normalize(csr_matrix(x, dtype=np.float32))
+        n, k = queries.shape[0], min(self.neighbours, len(self.rows_label_))
+        out = np.zeros((n, len(self.classes_)))
+        for start in range(0, n, KNN_CHUNK):
+            similarity = (queries[start : start + KNN_CHUNK] @ self.rows_t_).toarray()
+            nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+            weight = np.take_along_axis(similarity, nearest, axis=1).clip(min=0) ** self.power
+            rows = np.repeat(np.arange(len(nearest))[:, None], k, axis=1)
+            np.add.at(out[start : start + KNN_CHUNK], (rows, self.rows_label_[nearest]), weight)
+        total = out.sum(axis=1, keepdims=True)
+        return np.divide(out, total, out=np.zeros_like(out), where=total > 0)
+
+    def decision_function(self, x: Any) -> np.ndarray:
+        scores = np.asarray(self.svm_.decision_function(x), dtype=np.float64)
+        votes = self.votes(x)
+        if scores.ndim == 1:  # two labels: one score, positive for classes_[1], as scikit-learn's binary classifiers
+            return scores + self.knn_weight * (votes[:, 1] - votes[:, 0])
+        return scores + self.knn_weight * votes
+
+    def predict(self, x: Any) -> np.ndarray:
+        scores = self.decision_function(x)
+        best = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
+        return np.asarray(self.classes_[best])
+
+
+def _svm() -> SvmKnn:
+    return SvmKnn()
 
 
 @dataclass
@@ -272,7 +332,8 @@ def cross_validate(
     progress: Progress | None = None,
     prepared: Prepared | None = None,
 ) -> dict[str, Any]:
-    """Stratified k-fold scores of the plain SVM (vectorisers fitted inside each fold), overall and on raw rows."""
+    """Stratified k-fold scores of the uncalibrated SVM + neighbours (vectorisers fitted inside each fold), overall and
+    on raw rows (calibration keeps the ranking, so these are the calibrated model's predictions too)."""
     say = progress or (lambda _msg: None)
     data = prepared or prepare([m.title for m in messages], [m.body for m in messages])
     y = np.asarray([m.label for m in messages])

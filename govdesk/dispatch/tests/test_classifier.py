@@ -106,11 +106,13 @@ def test_scores_per_class_and_macro() -> None:
 def test_evaluate_never_fits_the_model() -> None:
     model = tiny_model()
     before = model.describe()
-    coef = model.estimator.calibrated_classifiers_[0].estimator.coef_.copy()
+    fitted = model.estimator.calibrated_classifiers_[0].estimator
+    coef, rows = fitted.svm_.coef_.copy(), fitted.rows_t_.copy()
     result = clf.evaluate(model, [Message("完全不同的新话题", "学校食堂饭菜太贵", "城乡建设", "raw")] * 3)
     assert result["n"] == 3
     assert model.describe() == before
-    assert np.array_equal(model.estimator.calibrated_classifiers_[0].estimator.coef_, coef)
+    assert np.array_equal(fitted.svm_.coef_, coef)
+    assert (fitted.rows_t_ != rows).nnz == 0
 
 
 def test_text_without_chinese_is_recognised() -> None:

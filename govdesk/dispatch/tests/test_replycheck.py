@@ -169,7 +169,7 @@ def test_a_failing_check_never_breaks_the_reply(
 def test_a_hook_that_cannot_even_start_is_logged_not_raised(
     people: Any, district: Any, categories: Any, reply_with_check: Any, monkeypatch: Any, caplog: Any
 ) -> None:
-    def boom(order_pk: int) -> None:
+    def boom(order_pk: int, **kwargs: Any) -> None:
         raise ImportError("dispatch is broken")
 
     monkeypatch.setattr(replycheck, "reply_check_record", boom)

@@ -33,6 +33,12 @@ ACTION_LABELS: dict[str, Any] = {
     "answer": _("Answered directly"),
     "cancel": _("Cancelled"),
     "close-with-master": _("Closed with its master order"),
+    "escalate": _("Escalated to the supervisors"),
+    "escalation-handled": _("Escalation handled"),
+    "supervision-note": _("Supervisor's note"),
+    "supervision-answer": _("Supervision case answered"),
+    "supervision-close": _("Supervision case closed"),
+    "supervision-reopen": _("Supervision case reopened"),
 }
 
 STATUS_LABELS = dict(StatusChoices.choices)

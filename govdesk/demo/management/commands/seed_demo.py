@@ -9,10 +9,13 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from govdesk.assessment.demo import assessment_demo_compute
 from govdesk.cases.services import case_deadlines_sweep
 from govdesk.common import clock
 from govdesk.common.errors import ApplicationError
 from govdesk.demo import seed
+from govdesk.demo.open311 import demo_open311_ensure
+from govdesk.supervision.demo import supervision_demo_seed
 from govdesk.workorders.models import WorkOrder
 
 
@@ -62,8 +65,13 @@ class Command(BaseCommand):
                     self.stdout.write(f"  skipped {n}× {what}")
                 sweep = case_deadlines_sweep()
                 self.stdout.write(f"deadline sweep: {sweep}")
+                self.stdout.write(f"supervision: {supervision_demo_seed()}")
+                self.stdout.write(f"assessment: {assessment_demo_compute()}")
             elif count > 0:
                 self.stdout.write(f"work orders: {existing} already present; none added (use --force to add more)")
+            # After the history, so the key's audit event keeps the chain in time order.
+            services, with_key = demo_open311_ensure(os.environ.get("GOVDESK_DEMO_OPEN311_KEY", "").strip() or None)
+            self.stdout.write(f"open311: {services} public services" + (", key 'demo' registered" if with_key else ""))
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         self._print_accounts(accounts, password)

@@ -1,0 +1,161 @@
+"""The monthly report as PDF: a Django template rendered to HTML, charts as inline SVG, WeasyPrint with no network.
+
+The fonts come from the system (fonts-noto-cjk, or fonts-wqy-zenhei) through fontconfig; WeasyPrint embeds the subsets
+it uses. The URL fetcher refuses everything except `data:` URLs, so a report never reaches out to any server, even if
+a label in the data looked like a URL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from itertools import zip_longest
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+from . import charts, labels
+from .exports import _as_datetime, _formula, _rate_keys, _rate_label
+from .xlsx import local_naive
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def points(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:+.1f}个百分点"
+
+
+def relative(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:+.1f}%"
+
+
+def _svg(markup: str) -> SafeString:
+    # The chart module escapes every label it writes; the markup is ours.
+    return mark_safe(markup)  # noqa: S308
+
+
+def _when(value: Any) -> str:
+    moment = _as_datetime(value)
+    if isinstance(moment, datetime):
+        return local_naive(moment).strftime("%Y-%m-%d %H:%M")
+    return str(value or "")
+
+
+def _overdue(block: dict[str, Any]) -> dict[str, Any]:
+    items = [
+        {**item, "due_at": _when(item.get("due_at")), "unit": item.get("unit_name") or item.get("unit") or "—"}
+        for item in block.get("items", [])
+    ]
+    return {"total": block.get("total", len(items)), "items": items}
+
+
+def report_context(data: dict[str, Any]) -> dict[str, Any]:
+    overview = data["overview"]
+    keys = _rate_keys(overview)
+    previous = overview.get("previous") or {}
+    change = overview.get("change") or {}
+    rates = [
+        {
+            "key": key,
+            "label": _rate_label(overview, key),
+            "value": percent(overview["rates"].get(key)),
+            "parts": overview.get("rate_parts", {}).get(key) or {},
+            "previous": percent((previous.get("rates") or {}).get(key)),
+            "change": points((change.get("rates") or {}).get(key)),
+            "formula": _formula(overview, key),
+        }
+        for key in keys
+    ]
+    series = overview.get("series", [])
+    daily = charts.line_chart(
+        [str(row.get("label", "")) for row in series],
+        [
+            ("受理量", [float(row.get("total") or 0) for row in series]),
+            ("办结量", [float(row.get("closed") or 0) for row in series]),
+        ],
+        title="每日受理与办结",
+        width=680,
+    )
+    by_category = overview.get("by_category", [])
+    category_chart = charts.bar_chart(
+        [(str(r.get("label", "")), float(r.get("total") or 0)) for r in by_category[:12]], title="按分类", width=680
+    )
+    channel_chart = charts.pie_chart(
+        [(str(r.get("label", "")), float(r.get("total") or 0)) for r in overview.get("by_channel", [])],
+        title="按渠道",
+        width=330,
+        height=220,
+    )
+    type_chart = charts.pie_chart(
+        [(str(r.get("label", "")), float(r.get("total") or 0)) for r in overview.get("by_type", [])],
+        title="按类型",
+        width=330,
+        height=220,
+    )
+    units = [
+        {
+            "code": row.get("key"),
+            "name": row.get("label"),
+            "total": row.get("total"),
+            "rates": [percent((row.get("rates") or {}).get(k)) for k in keys],
+        }
+        for row in overview.get("by_unit", [])
+    ]
+    return {
+        **data,
+        "title": labels.REPORT_TITLE,
+        "rates": rates,
+        "rate_headers": [_rate_label(overview, k) for k in keys],
+        "total_change": relative(change.get("total")),
+        "previous_total": previous.get("total"),
+        "daily_chart": _svg(daily),
+        "category_chart": _svg(category_chart),
+        "channel_chart": _svg(channel_chart),
+        "type_chart": _svg(type_chart),
+        "units": units,
+        "overdue": _overdue(overview.get("overdue") or {}),
+        "by_category": by_category,
+        # Channels and types side by side in one table.
+        "channel_type_rows": list(zip_longest(overview.get("by_channel", []), overview.get("by_type", []))),
+    }
+
+
+def monthly_html(data: dict[str, Any]) -> str:
+    return render_to_string("reports/monthly.html", report_context(data))
+
+
+def local_only_fetcher() -> Any:
+    """A WeasyPrint URL fetcher for `data:` URLs only; anything else (http, https, file, ftp) is refused and listed."""
+    # Imported here: WeasyPrint takes over a second to import, and only the PDF needs it.
+    from weasyprint.urls import URLFetcher
+
+    class LocalOnlyFetcher(URLFetcher):
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols={"data"}, timeout=1, allow_redirects=False)
+            self.refused: list[str] = []
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if not url.startswith("data:"):
+                self.refused.append(url)
+                raise ValueError(f"refused (reports never fetch URLs): {url[:80]}")
+            return super().fetch(url, headers)
+
+    return LocalOnlyFetcher()
+
+
+def html_to_pdf(html: str) -> tuple[bytes, list[str]]:
+    """PDF bytes and the URLs that were refused (should be none)."""
+    from weasyprint import HTML
+
+    fetcher = local_only_fetcher()
+    document = HTML(string=html, url_fetcher=fetcher)
+    pdf = document.write_pdf()
+    assert pdf is not None
+    return bytes(pdf), fetcher.refused
+
+
+def monthly_pdf(data: dict[str, Any]) -> bytes:
+    pdf, _refused = html_to_pdf(monthly_html(data))
+    return pdf

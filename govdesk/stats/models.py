@@ -1,0 +1,213 @@
+"""Statistics read models, maintained in the same transaction as every change to a work order.
+
+`StatsOrderFact` is one row per order with what the statistics need (bucket keys and 0/1 flags); `StatsRollup` and
+`StatsStreetRollup` are additive counters per period and bucket, kept at three grains (day, week, month) so that any
+date range is covered by a handful of periods. See docs/statistics.md.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# The 0/1 flags of a fact, which are also counters of the rollup (summed over the bucket's orders).
+FLAG_FIELDS = (
+    "dispatched",
+    "signed",
+    "signed_on_time",
+    "responded",
+    "response_base",
+    "completed",
+    "completed_on_time",
+    "returned",
+    "merged",
+    "replied",
+    "visited",
+    "resolved",
+    "sat_answered",
+    "sat_positive",
+)
+STATUS_FIELDS = (
+    "st_new",
+    "st_dispatched",
+    "st_handling",
+    "st_returned",
+    "st_replied",
+    "st_merged",
+    "st_closed",
+    "st_cancelled",
+)
+COUNTER_FIELDS = ("total", *STATUS_FIELDS, *FLAG_FIELDS)
+ROLLUP_KEY_FIELDS = ("grain", "period", "unit_id", "cat1_id", "cat2_id", "type_id", "channel")
+STREET_KEY_FIELDS = ("grain", "period", "street_id", "unit_id", "cat1_id", "type_id", "channel")
+MARGINAL_KEY_FIELDS = ("grain", "period", "a_dim", "a_key", "b_dim", "b_key")
+# The unique index's column order: equality on the dimensions and the grain first, then the period range, so a read
+# scans only the rows of the one dimension pair it needs.
+MARGINAL_INDEX_FIELDS = ("a_dim", "b_dim", "grain", "period", "a_key", "b_key")
+# Dimensions of the marginal rollup, in their canonical order (a pair is stored once, the earlier dimension first):
+# unit, type, channel, level-1 category, level-2 category, street.
+MARGINAL_DIMS = ("u", "t", "c", "1", "2", "s")
+
+
+class Grain(models.TextChoices):
+    DAY = "d", _("day")
+    WEEK = "w", _("week")
+    MONTH = "m", _("month")
+
+
+def _flag(name: str) -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(name, default=0)
+
+
+class StatsOrderFact(models.Model):
+    """What the statistics know about one order. Unit, street and category ids are 0 when there is none."""
+
+    case = models.OneToOneField("cases.Case", primary_key=True, on_delete=models.CASCADE, related_name="stats_fact")
+    day = models.DateField(_("received on"))  # Asia/Shanghai day of created_at: the cohort
+    unit_id = models.IntegerField(default=0)  # current primary unit
+    street_id = models.IntegerField(default=0)
+    cat1_id = models.IntegerField(default=0)
+    cat2_id = models.IntegerField(default=0)
+    leaf_id = models.IntegerField(default=0)
+    type_id = models.IntegerField(default=0)
+    channel = models.CharField(max_length=10)
+    status = models.CharField(max_length=32)
+    dispatched = _flag("dispatched")
+    signed = _flag("signed")
+    signed_on_time = _flag("signed_on_time")
+    responded = _flag("responded")
+    response_base = _flag("response_base")
+    completed = _flag("completed")
+    completed_on_time = _flag("completed_on_time")
+    returned = _flag("returned")
+    merged = _flag("merged")
+    replied = _flag("replied")
+    visited = _flag("visited")
+    resolved = _flag("resolved")
+    sat_answered = _flag("sat_answered")
+    sat_positive = _flag("sat_positive")
+
+    class Meta:
+        verbose_name = _("order statistics fact")
+        verbose_name_plural = _("order statistics facts")
+        indexes = [
+            models.Index(fields=["day"], name="stats_fact_day"),
+            models.Index(fields=["cat2_id", "day"], name="stats_fact_cat2_day"),
+            models.Index(fields=["leaf_id", "day"], name="stats_fact_leaf_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}@{self.day}"
+
+
+def _counter(name: str) -> models.IntegerField:
+    return models.IntegerField(name, default=0)
+
+
+class StatsRollup(models.Model):
+    """Counters per period (day, ISO week starting Monday, month) × unit × level-1/level-2 category × type × channel."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()  # the first day of the period
+    unit_id = models.IntegerField(default=0)
+    cat1_id = models.IntegerField(default=0)
+    cat2_id = models.IntegerField(default=0)
+    type_id = models.IntegerField(default=0)
+    channel = models.CharField(max_length=10)
+    total = _counter("total")
+    st_new = _counter("st_new")
+    st_dispatched = _counter("st_dispatched")
+    st_handling = _counter("st_handling")
+    st_returned = _counter("st_returned")
+    st_replied = _counter("st_replied")
+    st_merged = _counter("st_merged")
+    st_closed = _counter("st_closed")
+    st_cancelled = _counter("st_cancelled")
+    dispatched = _counter("dispatched")
+    signed = _counter("signed")
+    signed_on_time = _counter("signed_on_time")
+    responded = _counter("responded")
+    response_base = _counter("response_base")
+    completed = _counter("completed")
+    completed_on_time = _counter("completed_on_time")
+    returned = _counter("returned")
+    merged = _counter("merged")
+    replied = _counter("replied")
+    visited = _counter("visited")
+    resolved = _counter("resolved")
+    sat_answered = _counter("sat_answered")
+    sat_positive = _counter("sat_positive")
+
+    class Meta:
+        verbose_name = _("statistics rollup")
+        verbose_name_plural = _("statistics rollups")
+        constraints = [models.UniqueConstraint(fields=list(ROLLUP_KEY_FIELDS), name="stats_rollup_key")]
+
+    def __str__(self) -> str:
+        return f"{self.grain}{self.period}"
+
+
+class StatsStreetRollup(models.Model):
+    """Orders per period × street × unit × level-1 category × type × channel (the street breakdown)."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    street_id = models.IntegerField(default=0)
+    unit_id = models.IntegerField(default=0)
+    cat1_id = models.IntegerField(default=0)
+    type_id = models.IntegerField(default=0)
+    channel = models.CharField(max_length=10)
+    total = _counter("total")
+
+    class Meta:
+        verbose_name = _("street statistics rollup")
+        verbose_name_plural = _("street statistics rollups")
+        constraints = [models.UniqueConstraint(fields=list(STREET_KEY_FIELDS), name="stats_street_rollup_key")]
+
+    def __str__(self) -> str:
+        return f"{self.grain}{self.period}:{self.street_id}"
+
+
+class StatsMarginal(models.Model):
+    """The same counters per period for no dimension, each single dimension and each pair of dimensions (unit, type,
+    channel, level-1 and level-2 category, street): what an overview with at most one filter reads, a few hundred
+    rows per period whatever the number of orders. `a_dim`/`b_dim` are "" when unused; channel keys are codes
+    (`services.CHANNEL_CODES`)."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    a_dim = models.CharField(max_length=1, blank=True)
+    a_key = models.IntegerField(default=0)
+    b_dim = models.CharField(max_length=1, blank=True)
+    b_key = models.IntegerField(default=0)
+    total = _counter("total")
+    st_new = _counter("st_new")
+    st_dispatched = _counter("st_dispatched")
+    st_handling = _counter("st_handling")
+    st_returned = _counter("st_returned")
+    st_replied = _counter("st_replied")
+    st_merged = _counter("st_merged")
+    st_closed = _counter("st_closed")
+    st_cancelled = _counter("st_cancelled")
+    dispatched = _counter("dispatched")
+    signed = _counter("signed")
+    signed_on_time = _counter("signed_on_time")
+    responded = _counter("responded")
+    response_base = _counter("response_base")
+    completed = _counter("completed")
+    completed_on_time = _counter("completed_on_time")
+    returned = _counter("returned")
+    merged = _counter("merged")
+    replied = _counter("replied")
+    visited = _counter("visited")
+    resolved = _counter("resolved")
+    sat_answered = _counter("sat_answered")
+    sat_positive = _counter("sat_positive")
+
+    class Meta:
+        verbose_name = _("statistics marginal")
+        verbose_name_plural = _("statistics marginals")
+        constraints = [models.UniqueConstraint(fields=list(MARGINAL_INDEX_FIELDS), name="stats_marginal_key")]
+
+    def __str__(self) -> str:
+        return f"{self.grain}{self.period}:{self.a_dim}{self.a_key}/{self.b_dim}{self.b_key}"

@@ -1,0 +1,144 @@
+"""The statistics dashboard page. It draws the filter bar; its script fetches GET /api/v1/stats/overview/ and draws.
+
+The page holds no figures itself, so the API (which checks the role and forces a unit administrator's unit) is the
+only source of numbers, for this page and for any other tool.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from govdesk.common import clock
+from govdesk.org.models import Role, Unit
+from govdesk.web.shortcuts import forbidden, staff_page
+
+from .forms import CUSTOM, DEFAULT_PERIOD, StatsFilterForm, period_presets, previous_month
+
+DASHBOARD_ROLES = (Role.SUPERVISOR, Role.DISPATCHER, Role.LEADER, Role.UNIT_ADMIN)
+# Roles that see the whole district; anyone else with a dashboard role is a unit administrator.
+DISTRICT_ROLES = (Role.SUPERVISOR, Role.DISPATCHER, Role.LEADER)
+# Roles that may open the order list, where a chart's drill-down leads.
+ORDER_LIST_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.HANDLER, Role.UNIT_ADMIN, Role.LEADER)
+OVERVIEW_API = "/api/v1/stats/overview/"
+SAMPLE_MONTH = "2000-01"
+TOP_UNITS = 15
+FILTER_KEYS = ("date_from", "date_to", "unit", "category", "type", "channel")
+
+
+def _url(name: str, fallback: str, *args: str) -> str:
+    """A URL by name if that app has published it, else the path the statistics contract fixes."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return fallback
+
+
+def _locked_unit(user: Any) -> Unit | None:
+    return None if user.has_role(*DISTRICT_ROLES) else user.unit
+
+
+def _with_period(params: QueryDict, today: date) -> QueryDict:
+    """Fill the dates from the chosen preset (default: the last 30 days); name dates that match no preset custom."""
+    data = params.copy()
+    presets = period_presets(today)
+    period = data.get("period", "")
+    if not data.get("date_from") and not data.get("date_to"):
+        # An unknown period keeps its value, so the form reports it (400); the dates are the default's meanwhile.
+        start, end = presets.get(period) or presets[DEFAULT_PERIOD]
+        data["period"] = period or DEFAULT_PERIOD
+        data["date_from"], data["date_to"] = start.isoformat(), end.isoformat()
+        return data
+    chosen = presets.get(period)
+    if chosen is None or (chosen[0].isoformat(), chosen[1].isoformat()) != (data.get("date_from"), data.get("date_to")):
+        data["period"] = CUSTOM
+    return data
+
+
+def _labels() -> dict[str, str]:
+    """Every string the script shows, translated here so the script holds no language."""
+    return {
+        "loading": _("Loading the statistics…"),
+        "updated": _("Updated"),
+        "error_bad_request": _("The filters are not valid"),
+        "error_forbidden": _("You may not see these statistics."),
+        "error_server": _("The statistics could not be loaded. Please try again later."),
+        "error_network": _("The server could not be reached. Check the connection and try again."),
+        "error_month": _("Choose a month as YYYY-MM."),
+        "total": _("Orders received"),
+        "total_formula": _("Orders received (created) in the period that match the filters."),
+        "vs_previous": _("vs previous period"),
+        "previous": _("Previous period"),
+        "points": _("pts"),
+        "no_change": _("unchanged"),
+        "no_data": _("No data"),
+        "not_applicable": _("n/a (no orders to count)"),
+        "numerator": _("Numerator"),
+        "denominator": _("Denominator"),
+        "series_total": _("Received"),
+        "series_closed": _("Orders closed"),
+        "orders": _("orders"),
+        "drill_hint": _("Click to see the orders"),
+        "view_all": _("View all"),
+        "none": _("None"),
+        "number": _("Number"),
+        "title": _("Title"),
+        "unit": _("Unit"),
+        "due_at": _("Deadline"),
+        "day": _("by day"),
+        "week": _("by week"),
+        "month": _("by month"),
+        "bigscreen_on": _("Big screen"),
+        "bigscreen_off": _("Exit big screen"),
+        "top_units": _("Top %(count)s units") % {"count": TOP_UNITS},
+    }
+
+
+@staff_page(*DASHBOARD_ROLES)
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """统计分析: filters, the eight rates with their change, charts that drill down, overdue and due-soon lists."""
+    user: Any = request.user
+    locked = _locked_unit(user)
+    if locked is None and not user.has_role(*DISTRICT_ROLES):
+        return forbidden(request, _("Your account belongs to no unit, so there are no statistics to show."))
+    today = timezone.localdate(clock.now())
+    data = _with_period(request.GET, today)
+    if locked is not None:
+        data["unit"] = locked.code
+    form = StatsFilterForm(data, locked_unit=locked)
+    valid = form.is_valid()
+    month = previous_month(today)
+    config = {
+        "api": OVERVIEW_API,
+        "orders": reverse("workorders:list"),
+        "order_detail": reverse("workorders:detail", args=["__number__"]),
+        "drill": user.has_role(*ORDER_LIST_ROLES),
+        "presets": {key: [start.isoformat(), end.isoformat()] for key, (start, end) in period_presets(today).items()},
+        "locked_unit": locked.code if locked is not None else None,
+        "stats_xlsx": _url("reports:stats_xlsx", "/reports/stats.xlsx"),
+        "monthly_pdf": _url("reports:monthly_pdf", f"/reports/monthly/{SAMPLE_MONTH}.pdf", SAMPLE_MONTH),
+        "monthly_xlsx": _url("reports:monthly_xlsx", f"/reports/monthly/{SAMPLE_MONTH}.xlsx", SAMPLE_MONTH),
+        "sample_month": SAMPLE_MONTH,
+        "top_units": TOP_UNITS,
+    }
+    context = {
+        "form": form,
+        "config": config,
+        "labels": _labels(),
+        "locked_unit": locked,
+        "month": month,
+        "monthly_pdf": config["monthly_pdf"].replace(SAMPLE_MONTH, month),
+        "monthly_xlsx": config["monthly_xlsx"].replace(SAMPLE_MONTH, month),
+        "stats_xlsx": config["stats_xlsx"],
+        "stats_query": urlencode({key: str(data.get(key)) for key in FILTER_KEYS if data.get(key)}),
+    }
+    return render(request, "stats/dashboard.html", context, status=200 if valid else 400)

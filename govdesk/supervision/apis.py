@@ -1,0 +1,280 @@
+"""The supervision API: 督办 cases (list, open, detail, note, answer, close, reopen), escalations and the worklist.
+
+Thin views: parse with a serializer, call one service or selector, render. Errors are the platform's
+`{"code", "message"[, "fields"]}`: 400 bad input, 403 role or unit, 404 unknown, 409 not possible in this state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from govdesk.common.api import Pagination, error_responses
+from govdesk.common.errors import NotFound, PermissionDenied
+from govdesk.org.models import Role
+
+from . import selectors, services
+from .models import Escalation, SupervisionCase
+from .permissions import supervision_can_view_all
+from .states import CaseAction, CaseStatus
+
+LIST_ROLES = (Role.SUPERVISOR, Role.DISPATCHER, Role.HANDLER, Role.UNIT_ADMIN)
+
+
+class EntrySerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    author = serializers.CharField(source="author.get_username")
+    unit = serializers.CharField(source="unit.code", default=None)
+    created_at = serializers.DateTimeField()
+    text = serializers.CharField()
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    order = serializers.CharField(source="case.number")
+    title = serializers.CharField(source="case.title")
+    order_status = serializers.CharField(source="case.status")
+    unit = serializers.CharField(source="case.primary_unit.code", default=None)
+    unit_name = serializers.CharField(source="case.primary_unit.name", default=None)
+    opened_by = serializers.CharField(source="opened_by.get_username")
+    answered_by = serializers.CharField(source="answered_by.get_username", default=None)
+    answer_overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SupervisionCase
+        fields = [
+            "id",
+            "order",
+            "title",
+            "order_status",
+            "unit",
+            "unit_name",
+            "status",
+            "reason",
+            "opened_by",
+            "opened_at",
+            "answer_days",
+            "answer_due_at",
+            "answer_overdue",
+            "answer",
+            "answered_by",
+            "answered_at",
+            "closed_at",
+            "reopen_count",
+        ]
+
+    def get_answer_overdue(self, obj: SupervisionCase) -> bool:
+        from govdesk.common import clock
+
+        return obj.status == CaseStatus.OPEN and obj.answer_due_at < clock.now()
+
+
+class CaseDetailSerializer(CaseSerializer):
+    entries = EntrySerializer(many=True, source="entries.all")
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "entries"]
+
+
+class EscalationSerializer(serializers.ModelSerializer):
+    order = serializers.CharField(source="case.number")
+    title = serializers.CharField(source="case.title")
+    unit = serializers.CharField(source="case.primary_unit.code", default=None)
+
+    class Meta:
+        model = Escalation
+        fields = ["id", "order", "title", "unit", "due_at", "escalated_at", "status"]
+
+
+class MostUrgedSerializer(serializers.Serializer):
+    order = serializers.CharField(source="number")
+    title = serializers.CharField()
+    unit = serializers.CharField(source="primary_unit.code", default=None)
+    status = serializers.CharField()
+    urge_count = serializers.IntegerField()
+    due_at = serializers.DateTimeField()
+
+
+class CaseFilterSerializer(serializers.Serializer):
+    status = serializers.MultipleChoiceField(choices=[s.value for s in CaseStatus], required=False)
+    overdue = serializers.BooleanField(required=False, default=False)
+    order = serializers.RegexField(r"^\d{8,20}$", required=False, max_length=32)
+    unit = serializers.CharField(required=False, max_length=50)
+
+
+def _days_field() -> serializers.IntegerField:
+    return serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=services.ANSWER_DAYS_MAX)
+
+
+class OpenInputSerializer(serializers.Serializer):
+    order = serializers.RegexField(r"^\d{8,20}$", max_length=32)
+    reason = serializers.CharField(max_length=services.TEXT_MAX_LENGTH, trim_whitespace=False)
+    answer_days = _days_field()
+
+
+class NoteInputSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=services.TEXT_MAX_LENGTH, trim_whitespace=False)
+
+
+class AnswerInputSerializer(serializers.Serializer):
+    answer = serializers.CharField(max_length=services.TEXT_MAX_LENGTH, trim_whitespace=False)
+
+
+class CloseInputSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        max_length=services.TEXT_MAX_LENGTH, required=False, allow_blank=True, default="", trim_whitespace=False
+    )
+
+
+class ReopenInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=services.TEXT_MAX_LENGTH, trim_whitespace=False)
+    answer_days = _days_field()
+
+
+ACTION_INPUTS: dict[CaseAction, type[serializers.Serializer]] = {
+    CaseAction.NOTE: NoteInputSerializer,
+    CaseAction.ANSWER: AnswerInputSerializer,
+    CaseAction.CLOSE: CloseInputSerializer,
+    CaseAction.REOPEN: ReopenInputSerializer,
+}
+
+
+def _check_list_role(user: Any) -> None:
+    if not user.has_role(*LIST_ROLES):
+        raise PermissionDenied(_("Your role may not see supervision cases."))
+
+
+def _detail(user: Any, pk: int) -> dict[str, Any]:
+    sc = selectors.supervision_case_get(user=user, case_id=pk)
+    if sc is None:
+        raise NotFound(_("No supervision case %(id)s.") % {"id": pk})
+    return dict(CaseDetailSerializer(sc).data)
+
+
+class CaseListApi(APIView):
+    """GET: the 督办 the caller may see (filters: status, overdue, order, unit). POST: a supervisor opens one."""
+
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        parameters=[CaseFilterSerializer],
+        responses={200: CaseSerializer(many=True), **error_responses(400, 401, 403)},
+        summary="List supervision cases",
+    )
+    def get(self, request: Request) -> Response:
+        _check_list_role(request.user)
+        params = CaseFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        filters = dict(params.validated_data)
+        if filters.get("status"):
+            filters["status"] = ",".join(sorted(filters["status"]))
+        items = selectors.supervision_case_list(user=request.user, filters=filters)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(items, request, view=self)
+        return paginator.get_paginated_response(CaseSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=OpenInputSerializer,
+        responses={201: CaseDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
+        summary="Open a supervision case (督办) on an order",
+    )
+    def post(self, request: Request) -> Response:
+        user: Any = request.user
+        if not user.has_role(Role.SUPERVISOR):
+            raise PermissionDenied(_("Only supervisors may do this."))
+        form = OpenInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        sc = services.supervision_case_open(
+            order=data["order"],
+            actor=user,
+            reason=data["reason"],
+            answer_days=data.get("answer_days"),
+            ip_address=request.META.get("REMOTE_ADDR") or None,
+        )
+        return Response(_detail(user, sc.pk), status=status.HTTP_201_CREATED)
+
+
+class CaseDetailApi(APIView):
+    @extend_schema(
+        responses={200: CaseDetailSerializer, **error_responses(401, 403, 404)}, summary="One supervision case"
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        _check_list_role(request.user)
+        if not SupervisionCase.objects.filter(pk=pk).exists():
+            raise NotFound(_("No supervision case %(id)s.") % {"id": pk})
+        sc = selectors.supervision_case_get(user=request.user, case_id=pk)
+        if sc is None:
+            raise PermissionDenied(_("This supervision case is not for your unit."))
+        return Response(_detail(request.user, pk))
+
+
+class CaseActionApi(APIView):
+    """One 督办 action; the service checks the actor (403) before the status (409)."""
+
+    parser_classes = [JSONParser]
+    case_action: CaseAction = CaseAction.NOTE
+
+    def post(self, request: Request, pk: int) -> Response:
+        form = ACTION_INPUTS[self.case_action](data=request.data)
+        form.is_valid(raise_exception=True)
+        sc = services.CASE_ACTION_SERVICES[self.case_action](case_id=pk, actor=request.user, **form.validated_data)
+        return Response(_detail(request.user, sc.pk))
+
+
+def case_action_view(action: CaseAction) -> Any:
+    view_class: type[CaseActionApi] = type(
+        f"Case{action.value.title()}Api",
+        (CaseActionApi,),
+        {
+            "case_action": action,
+            "post": extend_schema(
+                request=ACTION_INPUTS[action],
+                responses={200: CaseDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
+                summary=f"Supervision case: {action.value}",
+                operation_id=f"supervision_case_{action.value}",
+            )(CaseActionApi.post),
+        },
+    )
+    return view_class.as_view()
+
+
+class EscalationHandleApi(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=CloseInputSerializer,
+        responses={200: EscalationSerializer, **error_responses(400, 401, 403, 404, 409)},
+        summary="Mark an escalation handled",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        form = CloseInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        escalation = services.supervision_escalation_handle(
+            escalation_id=pk, actor=request.user, note=form.validated_data["note"]
+        )
+        return Response(EscalationSerializer(escalation).data)
+
+
+class WorklistOutputSerializer(serializers.Serializer):
+    escalations = EscalationSerializer(many=True)
+    open_cases = CaseSerializer(many=True)
+    answered_cases = CaseSerializer(many=True)
+    most_urged = MostUrgedSerializer(many=True)
+
+
+class WorklistApi(APIView):
+    @extend_schema(
+        responses={200: WorklistOutputSerializer, **error_responses(401, 403)}, summary="The supervisor's worklist"
+    )
+    def get(self, request: Request) -> Response:
+        if not supervision_can_view_all(request.user):
+            raise PermissionDenied(_("Only supervisors and dispatchers see the supervision worklist."))
+        work = selectors.supervision_worklist(user=request.user)
+        return Response(WorklistOutputSerializer(work).data)

@@ -1,0 +1,511 @@
+"""Every write of supervision: the periodic sweep (催办 and escalation), and the 督办 lifecycle.
+
+Each 督办 action runs in one transaction that locks the 督办 row, checks the actor (403), then the table in
+states.py (409), writes, and records the order's timeline and audit event with `case_event_record`. Automatic urges
+go through `workorder_urge` as the system supervisor, so they count and show exactly like a person's.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from govdesk.calendar.core import WorkingCalendar, deadline_add, deadline_add_working_days
+from govdesk.calendar.selectors import calendar_get
+from govdesk.cases.models import Case, CaseEvent
+from govdesk.cases.services import case_deadlines_sweep, case_event_record
+from govdesk.common import clock
+from govdesk.common.errors import ApplicationError, InvalidTransition, NotFound, ValidationFailed
+from govdesk.common.validators import validate_multiline_text
+from govdesk.org.models import Role, Unit, UnitKind, User
+from govdesk.workorders.models import WorkOrder
+from govdesk.workorders.services import workorder_supervise, workorder_urge
+from govdesk.workorders.states import Status
+
+from .models import (
+    EntryKind,
+    Escalation,
+    EscalationStatus,
+    SupervisionCase,
+    SupervisionEntry,
+    SupervisionSettings,
+    SupervisionUrge,
+    UrgeKind,
+)
+from .permissions import supervision_check_actor, supervision_check_supervisor
+from .states import ACTIVE_STATUSES, CaseAction, CaseStatus, case_transition_for
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_USERNAME = "system-supervision"
+SYSTEM_DISPLAY_NAME = "自动督办"
+TEXT_MAX_LENGTH = 2000
+ANSWER_DAYS_MAX = 30
+# Automatic urging reminds a unit that is working on the order; new and returned orders wait for the dispatcher.
+URGE_STATUSES = (Status.DISPATCHED, Status.HANDLING)
+# Escalation also covers orders stuck with the centre; replied and merged ones are past the unit's deadline work.
+ESCALATE_STATUSES = (Status.NEW, Status.DISPATCHED, Status.HANDLING, Status.RETURNED)
+
+# Timeline actions (CaseEvent.action) this app writes; "supervise" (opening a 督办) and "urge" are the work order's.
+EVENT_ESCALATE = "escalate"
+EVENT_ESCALATION_HANDLED = "escalation-handled"
+EVENT_NOTE = "supervision-note"
+EVENT_ANSWER = "supervision-answer"
+EVENT_CLOSE = "supervision-close"
+EVENT_REOPEN = "supervision-reopen"
+
+
+# --- input -----------------------------------------------------------------------------------------------------------
+
+
+def _text(value: Any, field_name: str, *, required: bool) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationFailed(_("Must be text."), fields={field_name: [_("Must be text.")]})
+    value = value.strip()
+    message = ""
+    if required and not value:
+        message = _("This field is required.")
+    elif len(value) > TEXT_MAX_LENGTH:
+        message = _("At most %(n)d characters (now %(len)d).") % {"n": TEXT_MAX_LENGTH, "len": len(value)}
+    else:
+        try:
+            validate_multiline_text(value)
+        except ValidationError as exc:
+            message = str(exc.messages[0])
+    if message:
+        raise ValidationFailed(message, fields={field_name: [message]})
+    return value
+
+
+def _answer_days(value: Any) -> int:
+    if value in (None, ""):
+        return SupervisionSettings.current().answer_days
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= ANSWER_DAYS_MAX:
+        message = _("Give the answer time as 1 to %(n)d working days.") % {"n": ANSWER_DAYS_MAX}
+        raise ValidationFailed(message, fields={"answer_days": [message]})
+    return value
+
+
+def _answer_due(now: datetime, days: int) -> datetime:
+    return deadline_add_working_days(now, days, calendar_get()).due_at
+
+
+# --- the system account --------------------------------------------------------------------------------------------
+
+
+def system_supervisor() -> User:
+    """The account the periodic job acts as: a supervisor that cannot log in (no usable password, inactive)."""
+    user = User.objects.filter(username=SYSTEM_USERNAME).first()
+    if user is None:
+        centre = Unit.objects.filter(kind=UnitKind.HOTLINE_CENTRE, is_active=True).order_by("pk").first()
+        user = User(username=SYSTEM_USERNAME, display_name=SYSTEM_DISPLAY_NAME, unit=centre, is_active=False)
+        user.set_unusable_password()
+        user.save()
+    group, _created = Group.objects.get_or_create(name=Role.SUPERVISOR.value)
+    user.groups.add(group)
+    return user
+
+
+# --- the sweep -------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    urged_due_soon: list[str] = field(default_factory=list)
+    urged_overdue: list[str] = field(default_factory=list)
+    escalated: list[str] = field(default_factory=list)
+    escalations_resolved: int = 0
+    answers_overdue_set: int = 0
+    answers_overdue_cleared: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "urged_due_soon": len(self.urged_due_soon),
+            "urged_overdue": len(self.urged_overdue),
+            "escalated": len(self.escalated),
+            "escalations_resolved": self.escalations_resolved,
+            "answers_overdue_set": self.answers_overdue_set,
+            "answers_overdue_cleared": self.answers_overdue_cleared,
+            "skipped": len(self.skipped),
+        }
+
+
+def _local(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def reurge_due(last_urged_at: datetime, interval_days: int, cal: WorkingCalendar) -> datetime:
+    """The next urge of an overdue order: the start of business of the N-th working day after the last urge's day."""
+    day = deadline_add_working_days(last_urged_at, interval_days, cal).due_at.date()
+    return datetime.combine(day, cal.periods[0][0], tzinfo=cal.tz)
+
+
+def escalation_due(due_at: datetime, settings: SupervisionSettings, cal: WorkingCalendar) -> datetime:
+    """When an order overdue since `due_at` goes to the supervisors: the delay counted in working time."""
+    return deadline_add(due_at, float(settings.escalation_delay), settings.escalation_delay_unit, cal).due_at
+
+
+def _urge_one(order_pk: int, kind: str, due_at: datetime, sequence: int, actor: User, now: datetime) -> bool:
+    """One automatic urge, recorded with its slot; False if the slot was taken meanwhile or the order moved on."""
+    if kind == UrgeKind.DUE_SOON:
+        note = f"自动催办：距办结期限（{_local(due_at)}）不足一个工作日，请抓紧办理。"
+    elif sequence == 0:
+        note = f"自动催办：已超过办结期限（{_local(due_at)}），请尽快办结并答复。"
+    else:
+        note = f"自动催办：已超过办结期限（{_local(due_at)}），第 {sequence + 1} 次催办。"
+    try:
+        with transaction.atomic():
+            # The slot first: a second sweep at the same moment fails here and urges nothing.
+            SupervisionUrge.objects.create(case_id=order_pk, kind=kind, due_at=due_at, sequence=sequence, urged_at=now)
+            order = WorkOrder.objects.only("number").get(pk=order_pk)
+            workorder_urge(order=order.number, actor=actor, note=note)
+            event = CaseEvent.objects.filter(case_id=order_pk, action="urge").order_by("-pk").first()
+            if event is not None:
+                event.data = {**event.data, "auto": True, "kind": kind, "sequence": sequence}
+                event.save(update_fields=["data"])
+    except IntegrityError:
+        return False
+    except ApplicationError as exc:
+        logger.info("supervision sweep: order %s not urged: %s", order_pk, exc.message)
+        return False
+    return True
+
+
+def _escalate_one(order_pk: int, due_at: datetime, actor: User, settings: SupervisionSettings, now: datetime) -> bool:
+    delay = f"{settings.escalation_delay} {settings.get_escalation_delay_unit_display()}"
+    try:
+        with transaction.atomic():
+            order = Case.objects.select_for_update().get(pk=order_pk)
+            if not order.is_open or order.due_at != due_at:
+                return False
+            Escalation.objects.create(case=order, due_at=due_at, escalated_at=now)
+            case_event_record(
+                case=order,
+                action=EVENT_ESCALATE,
+                actor=actor,
+                from_status=order.status,
+                to_status=order.status,
+                note=f"升级督办：超过办结期限（{_local(due_at)}）已满 {delay}，转督办人员处理。",
+                data={"due_at": due_at.isoformat(), "auto": True},
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def supervision_sweep(*, now: datetime | None = None) -> SweepResult:
+    """催办 and escalation for every open order, by the settings; idempotent (run every few minutes).
+
+    Due-soon orders are urged once per deadline; overdue ones when they become overdue and then every N working
+    days; orders overdue for longer than the escalation delay go to the supervisors' worklist once per deadline.
+    """
+    now = now or clock.now()
+    case_deadlines_sweep(now=now)  # fresh flags: this sweep must not act on a flag a minute old
+    settings = SupervisionSettings.current()
+    cal = calendar_get()
+    result = SweepResult()
+    actor: User | None = None
+
+    def system() -> User:
+        nonlocal actor
+        if actor is None:
+            actor = system_supervisor()
+        return actor
+
+    orders = WorkOrder.objects.filter(is_open=True, due_at__isnull=False)
+    if settings.auto_urge_enabled and settings.urge_due_soon:
+        urged = SupervisionUrge.objects.filter(
+            case_id=OuterRef("pk"), kind=UrgeKind.DUE_SOON, due_at=OuterRef("due_at")
+        )
+        for pk, number, due in (
+            orders.filter(is_due_soon=True, status__in=URGE_STATUSES)
+            .exclude(Exists(urged))
+            .order_by("due_at", "pk")
+            .values_list("pk", "number", "due_at")
+        ):
+            assert due is not None  # filtered above
+            if _urge_one(pk, UrgeKind.DUE_SOON, due, 0, system(), now):
+                result.urged_due_soon.append(number)
+    if settings.auto_urge_enabled:
+        last = SupervisionUrge.objects.filter(
+            case_id=OuterRef("pk"), kind=UrgeKind.OVERDUE, due_at=OuterRef("due_at")
+        ).order_by("-sequence")
+        candidates = (
+            orders.filter(is_overdue=True, status__in=URGE_STATUSES)
+            .annotate(last_seq=Subquery(last.values("sequence")[:1]), last_at=Subquery(last.values("urged_at")[:1]))
+            .order_by("due_at", "pk")
+            .values_list("pk", "number", "due_at", "last_seq", "last_at")
+        )
+        next_by_last: dict[datetime, datetime] = {}
+        for pk, number, due, last_seq, last_at in candidates:
+            assert due is not None
+            if last_seq is None:
+                sequence = 0
+            else:
+                if last_at not in next_by_last:
+                    next_by_last[last_at] = reurge_due(last_at, settings.reurge_interval_days, cal)
+                if now < next_by_last[last_at]:
+                    continue
+                sequence = last_seq + 1
+            if _urge_one(pk, UrgeKind.OVERDUE, due, sequence, system(), now):
+                result.urged_overdue.append(number)
+            else:
+                result.skipped.append(number)
+    escalated = Escalation.objects.filter(case_id=OuterRef("pk"), due_at=OuterRef("due_at"))
+    due_by_deadline: dict[datetime, datetime] = {}
+    for pk, number, due in (
+        orders.filter(is_overdue=True, status__in=ESCALATE_STATUSES)
+        .exclude(Exists(escalated))
+        .order_by("due_at", "pk")
+        .values_list("pk", "number", "due_at")
+    ):
+        assert due is not None
+        if due not in due_by_deadline:
+            due_by_deadline[due] = escalation_due(due, settings, cal)
+        if now >= due_by_deadline[due] and _escalate_one(pk, due, system(), settings, now):
+            result.escalated.append(number)
+    # An escalation nobody handled is moot once its order is closed, no longer overdue, or has a new deadline.
+    result.escalations_resolved = (
+        Escalation.objects.filter(status=EscalationStatus.OPEN)
+        .exclude(case__is_open=True, case__is_overdue=True, case__due_at=F("due_at"))
+        .update(status=EscalationStatus.RESOLVED, handled_at=now)
+    )
+    result.answers_overdue_set = SupervisionCase.objects.filter(
+        status=CaseStatus.OPEN, answer_due_at__lt=now, is_overdue=False
+    ).update(is_overdue=True)
+    result.answers_overdue_cleared = (
+        SupervisionCase.objects.filter(is_overdue=True)
+        .filter(~Q(status=CaseStatus.OPEN) | Q(answer_due_at__gte=now))
+        .update(is_overdue=False)
+    )
+    return result
+
+
+# --- escalations -----------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def supervision_escalation_handle(*, escalation_id: int, actor: Any, note: str = "") -> Escalation:
+    """A supervisor has dealt with an escalation (or is about to, by opening a 督办); it leaves the worklist."""
+    supervision_check_supervisor(actor)
+    note = _text(note, "note", required=False)
+    escalation = Escalation.objects.select_for_update().filter(pk=escalation_id).first()
+    if escalation is None:
+        raise NotFound(_("No such escalation."))
+    if escalation.status != EscalationStatus.OPEN:
+        raise InvalidTransition(_("This escalation has already been dealt with."))
+    _escalation_close(escalation, actor, note)
+    return escalation
+
+
+def _escalation_close(escalation: Escalation, actor: Any, note: str) -> None:
+    now = clock.now()
+    escalation.status, escalation.handled_by, escalation.handled_at, escalation.note = (
+        EscalationStatus.HANDLED,
+        actor,
+        now,
+        note,
+    )
+    escalation.save(update_fields=["status", "handled_by", "handled_at", "note"])
+    case = escalation.case
+    case_event_record(
+        case=case,
+        action=EVENT_ESCALATION_HANDLED,
+        actor=actor,
+        from_status=case.status,
+        to_status=case.status,
+        note=note,
+        data={"escalation": escalation.pk},
+    )
+
+
+# --- 督办 cases -------------------------------------------------------------------------------------------------------
+
+
+def _entry(sc: SupervisionCase, kind: str, actor: Any, text: str) -> SupervisionEntry:
+    return SupervisionEntry.objects.create(
+        supervision_case=sc,
+        kind=kind,
+        author=actor,
+        unit=getattr(actor, "unit", None),
+        created_at=clock.now(),
+        text=text,
+    )
+
+
+def _order_number(order: WorkOrder | str) -> str:
+    return order if isinstance(order, str) else order.number
+
+
+@transaction.atomic
+def supervision_case_open(
+    *, order: WorkOrder | str, actor: Any, reason: str, answer_days: Any = None, ip_address: str | None = None
+) -> SupervisionCase:
+    """督办: open a supervision case on an order, with the reason and a deadline for the unit's answer.
+
+    The order's SUPERVISE action (`workorder_supervise`) checks that the order may be supervised now and records
+    the "supervise" event on its timeline; the 督办 is written in the same transaction.
+    """
+    supervision_check_supervisor(actor)
+    reason = _text(reason, "reason", required=True)
+    days = _answer_days(answer_days)
+    wo = workorder_supervise(order=_order_number(order), actor=actor, note=reason)
+    if SupervisionCase.objects.filter(case_id=wo.pk, status__in=list(ACTIVE_STATUSES)).exists():
+        raise InvalidTransition(_("This order already has an open supervision case."))
+    now = clock.now()
+    sc = SupervisionCase.objects.create(
+        case_id=wo.pk,
+        status=CaseStatus.OPEN,
+        reason=reason,
+        opened_by=actor,
+        opened_at=now,
+        answer_days=days,
+        answer_due_at=_answer_due(now, days),
+        updated_at=now,
+    )
+    _entry(sc, EntryKind.OPEN, actor, reason)
+    event = CaseEvent.objects.filter(case_id=wo.pk, action="supervise").order_by("-pk").first()
+    if event is not None:
+        event.data = {
+            **event.data,
+            "supervision_case": sc.pk,
+            "answer_days": days,
+            "answer_due_at": sc.answer_due_at.isoformat(),
+        }
+        event.save(update_fields=["data"])
+    for escalation in Escalation.objects.select_for_update().filter(case_id=wo.pk, status=EscalationStatus.OPEN):
+        _escalation_close(escalation, actor, _("Supervision case opened."))
+    return sc
+
+
+def supervision_supervise_action(*, order: WorkOrder | str, actor: Any, note: str) -> WorkOrder:
+    """The order's SUPERVISE action: open a 督办, or add the note to the one already open."""
+    number = _order_number(order)
+    active = SupervisionCase.objects.filter(case__number=number, status__in=list(ACTIVE_STATUSES)).first()
+    if active is None:
+        sc = supervision_case_open(order=number, actor=actor, reason=note)
+        return WorkOrder.objects.get(pk=sc.case_id)
+    with transaction.atomic():
+        wo = workorder_supervise(order=number, actor=actor, note=note)
+        locked = SupervisionCase.objects.select_for_update().get(pk=active.pk)
+        _entry(locked, EntryKind.NOTE, actor, note.strip())
+        locked.updated_at = clock.now()
+        locked.save(update_fields=["updated_at"])
+    return wo
+
+
+def _begin(case_id: int, actor: Any, action: CaseAction) -> SupervisionCase:
+    """Lock the 督办 and check, in this order: that it exists (404), the actor (403), the status (409)."""
+    sc = SupervisionCase.objects.select_for_update().filter(pk=case_id).select_related("case").first()
+    if sc is None:
+        raise NotFound(_("No supervision case %(id)s.") % {"id": case_id})
+    supervision_check_actor(actor, sc, action)
+    if case_transition_for(sc.status, action) is None:
+        raise InvalidTransition(
+            _("“%(action)s” is not possible while the supervision case is “%(status)s”.")
+            % {"action": action.value, "status": sc.get_status_display()}
+        )
+    return sc
+
+
+def _record(sc: SupervisionCase, action: str, actor: Any, note: str, from_status: str, **data: Any) -> None:
+    case = sc.case
+    case_event_record(
+        case=case,
+        action=action,
+        actor=actor,
+        from_status=case.status,
+        to_status=case.status,
+        note=note,
+        data={"supervision_case": sc.pk, "from": from_status, "to": sc.status, **data},
+    )
+
+
+@transaction.atomic
+def supervision_case_note(*, case_id: int, actor: Any, note: str) -> SupervisionCase:
+    """督办意见: a supervisor's note on an open or answered 督办."""
+    note = _text(note, "note", required=True)
+    sc = _begin(case_id, actor, CaseAction.NOTE)
+    sc.updated_at = clock.now()
+    sc.save(update_fields=["updated_at"])
+    _entry(sc, EntryKind.NOTE, actor, note)
+    _record(sc, EVENT_NOTE, actor, note, sc.status)
+    return sc
+
+
+@transaction.atomic
+def supervision_case_answer(*, case_id: int, actor: Any, answer: str) -> SupervisionCase:
+    """督办答复: the order's primary unit answers; the supervisor then reviews it."""
+    answer = _text(answer, "answer", required=True)
+    sc = _begin(case_id, actor, CaseAction.ANSWER)
+    now = clock.now()
+    from_status = sc.status
+    sc.status = CaseStatus.ANSWERED
+    sc.answer, sc.answered_by, sc.answered_unit, sc.answered_at = answer, actor, actor.unit, now
+    sc.is_overdue = False
+    sc.updated_at = now
+    sc.save(
+        update_fields=["status", "answer", "answered_by", "answered_unit", "answered_at", "is_overdue", "updated_at"]
+    )
+    _entry(sc, EntryKind.ANSWER, actor, answer)
+    _record(sc, EVENT_ANSWER, actor, answer, from_status, late=now > sc.answer_due_at)
+    return sc
+
+
+@transaction.atomic
+def supervision_case_close(*, case_id: int, actor: Any, note: str = "") -> SupervisionCase:
+    """办结督办: the supervisor accepts the answer (or withdraws an unanswered 督办, saying why)."""
+    note = _text(note, "note", required=False)
+    sc = _begin(case_id, actor, CaseAction.CLOSE)
+    if sc.status == CaseStatus.OPEN and not note:
+        message = _("Say why the supervision case is closed without an answer.")
+        raise ValidationFailed(message, fields={"note": [message]})
+    now = clock.now()
+    from_status = sc.status
+    sc.status, sc.closed_by, sc.closed_at, sc.is_overdue, sc.updated_at = CaseStatus.CLOSED, actor, now, False, now
+    sc.save(update_fields=["status", "closed_by", "closed_at", "is_overdue", "updated_at"])
+    _entry(sc, EntryKind.CLOSE, actor, note)
+    _record(sc, EVENT_CLOSE, actor, note, from_status)
+    return sc
+
+
+@transaction.atomic
+def supervision_case_reopen(*, case_id: int, actor: Any, reason: str, answer_days: Any = None) -> SupervisionCase:
+    """重新督办: the answer is not good enough; the unit answers again by a new deadline."""
+    reason = _text(reason, "reason", required=True)
+    days = _answer_days(answer_days)
+    sc = _begin(case_id, actor, CaseAction.REOPEN)
+    now = clock.now()
+    from_status = sc.status
+    sc.status = CaseStatus.OPEN
+    sc.answer_days, sc.answer_due_at = days, _answer_due(now, days)
+    sc.reopen_count += 1
+    sc.is_overdue = False
+    sc.updated_at = now
+    sc.save(update_fields=["status", "answer_days", "answer_due_at", "reopen_count", "is_overdue", "updated_at"])
+    _entry(sc, EntryKind.REOPEN, actor, reason)
+    _record(sc, EVENT_REOPEN, actor, reason, from_status, answer_due_at=sc.answer_due_at.isoformat())
+    return sc
+
+
+CASE_ACTION_SERVICES: dict[CaseAction, Callable[..., SupervisionCase]] = {
+    CaseAction.NOTE: supervision_case_note,
+    CaseAction.ANSWER: supervision_case_answer,
+    CaseAction.CLOSE: supervision_case_close,
+    CaseAction.REOPEN: supervision_case_reopen,
+}
