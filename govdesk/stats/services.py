@@ -260,19 +260,27 @@ def _marginal_keys(fact: Fact) -> list[tuple[str, int, str, int]]:
     return out
 
 
-def _upsert(table: str, keys: tuple[str, ...], counters: tuple[str, ...], deltas: Deltas) -> None:
+def _upsert(model: Any, keys: tuple[str, ...], counters: tuple[str, ...], deltas: Deltas) -> None:
     rows = sorted((k, v) for k, v in deltas.items() if any(v))  # a fixed order: no deadlock between writers
     if not rows:
         return
+    table = model._meta.db_table
     columns = ", ".join((*keys, *counters))
-    one = "(" + ", ".join(["%s"] * (len(keys) + len(counters))) + ")"
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in counters)
+    conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+    if connection.vendor == "postgresql":
+        # One array per column: the statement's text does not depend on the number of rows, so PostgreSQL prepares
+        # and plans it once per connection instead of parsing a VALUES list of ~1,700 parameters on every change.
+        arrays = [list(column) for column in zip(*((*key, *values) for key, values in rows), strict=True)]
+        casts = ", ".join(f"%s::{_pg_array_type(model, name)}[]" for name in (*keys, *counters))
+        sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({casts}) {conflict}"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql, arrays)
+        return
+    one = "(" + ", ".join(["%s"] * (len(keys) + len(counters))) + ")"
     # Table and column names are this module's constants; every value is a parameter.
     placeholders = ", ".join([one] * len(rows))
-    sql = (
-        f"INSERT INTO {table} ({columns}) VALUES {placeholders} "  # noqa: S608
-        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
-    )
+    sql = f"INSERT INTO {table} ({columns}) VALUES {placeholders} {conflict}"  # noqa: S608
     params: list[Any] = []
     for key, values in rows:
         params.extend(key)
@@ -281,10 +289,15 @@ def _upsert(table: str, keys: tuple[str, ...], counters: tuple[str, ...], deltas
         cursor.execute(sql, params)
 
 
+def _pg_array_type(model: Any, name: str) -> str:
+    internal = model._meta.get_field(name).get_internal_type()
+    return {"CharField": "text", "DateField": "date"}.get(internal, "bigint")
+
+
 def rollups_apply(deltas: RollupDeltas) -> None:
-    _upsert(StatsRollup._meta.db_table, ROLLUP_KEY_FIELDS, COUNTER_FIELDS, deltas.rollup)
-    _upsert(StatsStreetRollup._meta.db_table, STREET_KEY_FIELDS, ("total",), deltas.street)
-    _upsert(StatsMarginal._meta.db_table, MARGINAL_KEY_FIELDS, COUNTER_FIELDS, deltas.marginal)
+    _upsert(StatsRollup, ROLLUP_KEY_FIELDS, COUNTER_FIELDS, deltas.rollup)
+    _upsert(StatsStreetRollup, STREET_KEY_FIELDS, ("total",), deltas.street)
+    _upsert(StatsMarginal, MARGINAL_KEY_FIELDS, COUNTER_FIELDS, deltas.marginal)
 
 
 _ORDER_COLUMNS = {
