@@ -104,16 +104,9 @@ def _counter(name: str) -> models.IntegerField:
     return models.IntegerField(name, default=0)
 
 
-class StatsRollup(models.Model):
-    """Counters per period (day, ISO week starting Monday, month) × unit × level-1/level-2 category × type × channel."""
+class StatsCounters(models.Model):
+    """The counters every rollup row holds (COUNTER_FIELDS): the order count, one per status, and each rate's parts."""
 
-    grain = models.CharField(max_length=1, choices=Grain.choices)
-    period = models.DateField()  # the first day of the period
-    unit_id = models.IntegerField(default=0)
-    cat1_id = models.IntegerField(default=0)
-    cat2_id = models.IntegerField(default=0)
-    type_id = models.IntegerField(default=0)
-    channel = models.CharField(max_length=10)
     total = _counter("total")
     st_new = _counter("st_new")
     st_dispatched = _counter("st_dispatched")
@@ -137,6 +130,21 @@ class StatsRollup(models.Model):
     resolved = _counter("resolved")
     sat_answered = _counter("sat_answered")
     sat_positive = _counter("sat_positive")
+
+    class Meta:
+        abstract = True
+
+
+class StatsRollup(StatsCounters):
+    """Counters per period (day, ISO week starting Monday, month) × unit × level-1/level-2 category × type × channel."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()  # the first day of the period
+    unit_id = models.IntegerField(default=0)
+    cat1_id = models.IntegerField(default=0)
+    cat2_id = models.IntegerField(default=0)
+    type_id = models.IntegerField(default=0)
+    channel = models.CharField(max_length=10)
 
     class Meta:
         verbose_name = _("statistics rollup")
@@ -168,7 +176,7 @@ class StatsStreetRollup(models.Model):
         return f"{self.grain}{self.period}:{self.street_id}"
 
 
-class StatsMarginal(models.Model):
+class StatsMarginal(StatsCounters):
     """The same counters per period for no dimension, each single dimension and each pair of dimensions (unit, type,
     channel, level-1 and level-2 category, street): what an overview with at most one filter reads, a few hundred
     rows per period whatever the number of orders. `a_dim`/`b_dim` are "" when unused; channel keys are codes
@@ -180,29 +188,6 @@ class StatsMarginal(models.Model):
     a_key = models.IntegerField(default=0)
     b_dim = models.CharField(max_length=1, blank=True)
     b_key = models.IntegerField(default=0)
-    total = _counter("total")
-    st_new = _counter("st_new")
-    st_dispatched = _counter("st_dispatched")
-    st_handling = _counter("st_handling")
-    st_returned = _counter("st_returned")
-    st_replied = _counter("st_replied")
-    st_merged = _counter("st_merged")
-    st_closed = _counter("st_closed")
-    st_cancelled = _counter("st_cancelled")
-    dispatched = _counter("dispatched")
-    signed = _counter("signed")
-    signed_on_time = _counter("signed_on_time")
-    responded = _counter("responded")
-    response_base = _counter("response_base")
-    completed = _counter("completed")
-    completed_on_time = _counter("completed_on_time")
-    returned = _counter("returned")
-    merged = _counter("merged")
-    replied = _counter("replied")
-    visited = _counter("visited")
-    resolved = _counter("resolved")
-    sat_answered = _counter("sat_answered")
-    sat_positive = _counter("sat_positive")
 
     class Meta:
         verbose_name = _("statistics marginal")
