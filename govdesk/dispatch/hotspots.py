@@ -40,6 +40,26 @@ def _period(user: Any, start: Any, end: Any) -> list[dict[str, Any]]:
     )
 
 
+def hotspot_docs(rows: list[dict[str, Any]], *, current_pks: set[int]) -> list[core.HotDoc]:
+    """Orders as documents to cluster (rows with pk, number, title, body, address, created_at), each with its street."""
+    places = street_places()
+    names = dict(Unit.objects.filter(pk__in={pk for _n, pk in places}).values_list("pk", "name"))
+    docs = []
+    for row in rows:
+        street = minhash.place_match(row["address"] or "", places) if row["address"] else None
+        docs.append(
+            core.HotDoc(
+                key=row["number"],
+                title=row["title"],
+                content=row["body"] or "",
+                place=names.get(street, "") if street is not None else "",
+                created_at=row["created_at"],
+                current=row["pk"] in current_pks,
+            )
+        )
+    return docs
+
+
 def hotspots_list(*, user: Any, days: int = DEFAULT_DAYS, limit: int = 20) -> list[dict[str, Any]]:
     """Hotspots of the last `days` days among the orders `user` may see, best first.
 
@@ -56,22 +76,7 @@ def hotspots_list(*, user: Any, days: int = DEFAULT_DAYS, limit: int = 20) -> li
     if cached is not None:
         return list(cached)
     rows = _period(user, start, now) + _period(user, previous_start, start)
-    current_pks = {row["pk"] for row in rows if row["created_at"] >= start}
-    places = street_places()
-    names = dict(Unit.objects.filter(pk__in={pk for _n, pk in places}).values_list("pk", "name"))
-    docs = []
-    for row in rows:
-        street = minhash.place_match(row["address"] or "", places) if row["address"] else None
-        docs.append(
-            core.HotDoc(
-                key=row["number"],
-                title=row["title"],
-                content=row["body"] or "",
-                place=names.get(street, "") if street is not None else "",
-                created_at=row["created_at"],
-                current=row["pk"] in current_pks,
-            )
-        )
+    docs = hotspot_docs(rows, current_pks={row["pk"] for row in rows if row["created_at"] >= start})
     clusters = core.hotspots_cluster(docs, limit=limit)
     result = [
         {

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -203,9 +204,7 @@ def report_scope_q(user: Any) -> Q:
 def month_hotspots(*, user: Any, first: date, limit: int = 10) -> list[dict[str, Any]]:
     """The month's hotspots among the orders `user` may see (dispatch's clustering; the previous month for growth)."""
     from govdesk.dispatch.core import hotspots as core
-    from govdesk.dispatch.core import minhash
-    from govdesk.dispatch.duplicates import street_places
-    from govdesk.org.models import Unit
+    from govdesk.dispatch.hotspots import hotspot_docs
     from govdesk.workorders.states import Status
 
     def aware(day: date) -> datetime:
@@ -219,30 +218,15 @@ def month_hotspots(*, user: Any, first: date, limit: int = 10) -> list[dict[str,
             WorkOrder.objects.filter(report_scope_q(user), created_at__gte=lo, created_at__lt=hi)
             .exclude(status=Status.CANCELLED)
             .order_by("-created_at", "-pk")
-            .values("pk", "number", "title", "content", "address", "created_at")[:HOTSPOT_MAX_ORDERS]
+            .annotate(body=Substr("content", 1, core.BODY_CHARS))
+            .values("pk", "number", "title", "body", "address", "created_at")[:HOTSPOT_MAX_ORDERS]
         )
         return [dict(row) for row in rows]
 
     current = period(start, end)
     if not current:
         return []
-    rows = current + period(previous_start, start)
-    current_pks = {row["pk"] for row in current}
-    places = street_places()
-    names = dict(Unit.objects.filter(pk__in={pk for _n, pk in places}).values_list("pk", "name"))
-    docs = []
-    for row in rows:
-        street = minhash.place_match(row["address"] or "", places) if row["address"] else None
-        docs.append(
-            core.HotDoc(
-                key=row["number"],
-                title=row["title"],
-                content=(row["content"] or "")[: core.BODY_CHARS],
-                place=names.get(street, "") if street is not None else "",
-                created_at=row["created_at"],
-                current=row["pk"] in current_pks,
-            )
-        )
+    docs = hotspot_docs(current + period(previous_start, start), current_pks={row["pk"] for row in current})
     clusters = core.hotspots_cluster(docs, limit=limit)
     return [
         {

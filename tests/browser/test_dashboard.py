@@ -10,30 +10,14 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from govdesk.org.tests.factories import TEST_PASSWORD
 from govdesk.workorders.states import Status
 from govdesk.workorders.tests.factories import make_order
+
+from .pages import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CHARTS = ("series", "channel", "type", "category", "unit", "street", "status")
-
-
-def log_in(browser: Any, base_url: str, username: str) -> Any:
-    context = browser.new_context(locale="en-US", viewport={"width": 1366, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    page.on("console", lambda msg: problems.append(f"console: {msg.text}") if msg.type == "error" else None)
-    page.on("requestfailed", lambda req: problems.append(f"failed: {req.url} {req.failure}"))
-    page.on("response", lambda resp: problems.append(f"HTTP {resp.status}: {resp.url}") if resp.status >= 400 else None)
-    page.problems = problems
-    page.goto(f"{base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
-    return page
 
 
 def chart_state(page: Any, name: str) -> dict[str, Any]:
@@ -92,7 +76,7 @@ def test_the_dashboard_draws_every_chart_drills_down_and_exports(
     )
 
     # 1. Every chart is drawn from the API's figures.
-    page = log_in(browser, base, "supervisor")
+    page = log_in(browser, base, "supervisor", accept_downloads=True)
     page.get_by_role("link", name=re.compile("统计分析|Statistics")).click()
     page.wait_for_url(re.compile(r"/stats/"))
     for name in CHARTS:

@@ -21,7 +21,6 @@ from govdesk.assessment import selectors as assessment_selectors
 from govdesk.assessment.models import AssessmentRuleItem, AssessmentRuleSet
 from govdesk.assessment.services import assessment_compute
 from govdesk.common import clock
-from govdesk.org.tests.factories import TEST_PASSWORD
 from govdesk.supervision.models import Escalation, EscalationStatus, SupervisionCase
 from govdesk.supervision.services import supervision_sweep
 from govdesk.supervision.states import CaseStatus
@@ -29,28 +28,13 @@ from govdesk.workorders import services as wo_services
 from govdesk.workorders.states import Status
 from govdesk.workorders.tests.factories import make_order
 
+from .pages import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Far enough back that the order's deadline (2 working days) and the escalation delay (2 more working days) have
 # passed by now whatever the holidays in between; the live server runs on the real clock.
 LONG_AGO = timedelta(days=30)
-
-
-def log_in(browser: Any, base_url: str, username: str) -> Any:
-    context = browser.new_context(locale="en-US", viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    page.on("console", lambda msg: problems.append(f"console: {msg.text}") if msg.type == "error" else None)
-    page.on("requestfailed", lambda req: problems.append(f"failed: {req.url} {req.failure}"))
-    page.on("response", lambda resp: problems.append(f"HTTP {resp.status}: {resp.url}") if resp.status >= 400 else None)
-    page.problems = problems
-    page.goto(f"{base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
-    return page
 
 
 def log_out(page: Any) -> None:

@@ -9,27 +9,12 @@ from typing import Any
 import pytest
 from captcha.models import CaptchaStore
 
-from govdesk.org.tests.factories import TEST_PASSWORD
 from govdesk.workorders.models import WorkOrder
 from govdesk.workorders.states import Status
 
+from .pages import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(browser: Any, base_url: str, username: str) -> Any:
-    # An English browser: the pages must still come in Chinese.
-    context = browser.new_context(locale="en-US", viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.js_errors = errors
-    page.goto(f"{base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
-    return page
 
 
 def test_a_call_goes_from_the_console_to_closed(
