@@ -252,7 +252,7 @@ def generate(n: int, *, seed: int = 5, now: datetime | None = None, progress: Ca
         fact = fact_compute(
             {
                 "pk": pk, "created_at": created, "primary_unit_id": unit, "address": address, "category_id": leaf,
-                "request_type_id": ref["types"][type_code], "channel": channel, "status": status,
+                "request_type_id": ref["types"][type_code], "channel": channel, "status": status, "is_open": is_open,
                 "dispatched_at": dispatched, "signed_at": signed, "sign_due_at": sign_due, "due_at": due,
                 "replied_at": replied, "closed_at": closed, "answer": answer, "master_id": master,
                 "return_count": returns, "visited_at": visited, "visit_resolved": resolved,
@@ -260,7 +260,9 @@ def generate(n: int, *, seed: int = 5, now: datetime | None = None, progress: Ca
             }
         )  # fmt: skip
         deltas.add(fact, +1)
-        facts.append((pk, *(fact[c] if c != "day" or postgres else fact[c].isoformat() for c in FACT_FIELDS)))
+        fact_row = {**fact, "day": fact["day"] if postgres else fact["day"].isoformat()}
+        fact_row["open_due_at"] = dt(fact["open_due_at"])
+        facts.append((pk, *(fact_row[c] for c in FACT_FIELDS)))
         if len(cases) >= CHUNK or k == n - 1:
             _write(connection, "cases_case", case_cols, cases)
             _write(connection, "workorders_workorder", order_cols, orders)
@@ -297,8 +299,9 @@ def generate(n: int, *, seed: int = 5, now: datetime | None = None, progress: Ca
             [(k[0], day(k[1]), *k[2:], *v) for k, v in deltas.marginal.items()],
         )
     if postgres:
+        # What autovacuum does after a bulk load: statistics, and the visibility map index-only scans rely on.
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")
     progress(
         f"  {len(deltas.rollup):,} rollup rows, {len(deltas.street):,} street rollup rows, "
         f"{len(deltas.marginal):,} marginal rows; {time.monotonic() - started:.0f} s"
@@ -353,7 +356,7 @@ def replicate_postgres(copies: int, progress: Callable[[str], None] = print) -> 
             ):
                 sets = ", ".join(f"{c} = {c} * {factor}" for c in counters)
                 cursor.execute(f"UPDATE {table} SET {sets}")  # noqa: S608
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
         progress(f"  rollup counters multiplied by {factor}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -12,13 +12,12 @@ from django.db import transaction
 from django.db.models import Q
 
 from govdesk.audit.services import audit_append
-from govdesk.calendar.core import deadline_add_working_hours
-from govdesk.calendar.selectors import calendar_get
 from govdesk.common import clock
 from govdesk.org.models import Unit
 
 from .attachments import CheckedFile
 from .models import AssignmentRole, Attachment, Case, CaseEvent, CaseUnit
+from .selectors import due_soon_limit
 
 # Read models kept in step with the timeline (statistics): called with (case, event) inside case_event_record, in the
 # caller's transaction, after the case's changes are saved. Registered by the owning app's ready().
@@ -112,8 +111,7 @@ def case_deadlines_sweep(*, now: datetime | None = None) -> dict[str, int]:
     Due soon means less than one working day of working time is left (DOMAIN.md §2).
     """
     now = now or clock.now()
-    cal = calendar_get()
-    soon_limit = deadline_add_working_hours(now, cal.day_length / timedelta(hours=1), cal).due_at
+    soon_limit = due_soon_limit(now)
     open_cases = Case.objects.filter(is_open=True)
     with transaction.atomic():
         counts = {
@@ -121,7 +119,6 @@ def case_deadlines_sweep(*, now: datetime | None = None) -> dict[str, int]:
             "overdue_cleared": open_cases.filter(Q(due_at__gte=now) | Q(due_at__isnull=True), is_overdue=True).update(
                 is_overdue=False
             ),
-            # Strictly less than one working day: exactly one day left (e.g. all weekend before a Monday) is not soon.
             "due_soon_set": open_cases.filter(due_at__gte=now, due_at__lt=soon_limit, is_due_soon=False).update(
                 is_due_soon=True
             ),

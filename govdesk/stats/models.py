@@ -1,8 +1,9 @@
 """Statistics read models, maintained in the same transaction as every change to a work order.
 
 `StatsOrderFact` is one row per order with what the statistics need (bucket keys and 0/1 flags); `StatsRollup` and
-`StatsStreetRollup` are additive counters per period and bucket, kept at three grains (day, week, month) so that any
-date range is covered by a handful of periods. See docs/statistics.md.
+`StatsStreetRollup` are additive counters per period and bucket, kept at two grains (day, month) so that any date
+range is covered by a few dozen periods. `StatsMarginal` holds the same counters for every set of up to three
+dimensions: what the overview reads. See docs/statistics.md.
 """
 
 from __future__ import annotations
@@ -40,16 +41,29 @@ STATUS_FIELDS = (
 COUNTER_FIELDS = ("total", *STATUS_FIELDS, *FLAG_FIELDS)
 ROLLUP_KEY_FIELDS = ("grain", "period", "unit_id", "cat1_id", "cat2_id", "type_id", "channel")
 STREET_KEY_FIELDS = ("grain", "period", "street_id", "unit_id", "cat1_id", "type_id", "channel")
-MARGINAL_KEY_FIELDS = ("grain", "period", "a_dim", "a_key", "b_dim", "b_key")
+MARGINAL_KEY_FIELDS = ("grain", "period", "a_dim", "a_key", "b_dim", "b_key", "c_dim", "c_key")
 # The unique index's column order: equality on the dimensions and the grain first, then the period range, so a read
-# scans only the rows of the one dimension pair it needs.
-MARGINAL_INDEX_FIELDS = ("a_dim", "b_dim", "grain", "period", "a_key", "b_key")
-# Dimensions of the marginal rollup, in their canonical order (a pair is stored once, the earlier dimension first):
+# scans only the rows of the one dimension set it needs (and checks the keys inside the index).
+MARGINAL_INDEX_FIELDS = ("a_dim", "b_dim", "c_dim", "grain", "period", "a_key", "b_key", "c_key")
+# Dimensions of the marginal rollup, in their canonical order (a set is stored once, in this order):
 # unit, type, channel, level-1 category, level-2 category, street.
 MARGINAL_DIMS = ("u", "t", "c", "1", "2", "s")
+# The triples an overview with two filters reads: its two filter dimensions and the one it breaks down by. Filters are
+# unit, type, channel and a level-1 category (two filters with a level-2 category read that category's facts, a
+# narrow slice), so a level-2 key only appears beside its level-1 key (the breakdown of a level-1 category). Leaving
+# out the other level-2 triples (unit × level-2 category × street, …: nearly a row per order) keeps the table small.
+MARGINAL_TRIPLES = tuple(
+    triple
+    for i, a in enumerate(MARGINAL_DIMS)
+    for j, b in enumerate(MARGINAL_DIMS[i + 1 :], start=i + 1)
+    for c in MARGINAL_DIMS[j + 1 :]
+    if (triple := (a, b, c)) and ("2" not in triple or ("1" in triple and "s" not in triple))
+)
 
 
 class Grain(models.TextChoices):
+    """Rollups are kept by day and by month; the week is only a bucket of the dashboard's series (summed days)."""
+
     DAY = "d", _("day")
     WEEK = "w", _("week")
     MONTH = "m", _("month")
@@ -86,6 +100,9 @@ class StatsOrderFact(models.Model):
     resolved = _flag("resolved")
     sat_answered = _flag("sat_answered")
     sat_positive = _flag("sat_positive")
+    # The completion deadline while the order is open (None once closed, cancelled or merged, or before dispatch):
+    # the dashboard's overdue and due-soon lists, exact at the moment they are read, from one small index.
+    open_due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("order statistics fact")
@@ -94,6 +111,14 @@ class StatsOrderFact(models.Model):
             models.Index(fields=["day"], name="stats_fact_day"),
             models.Index(fields=["cat2_id", "day"], name="stats_fact_cat2_day"),
             models.Index(fields=["leaf_id", "day"], name="stats_fact_leaf_day"),
+            # Only the open orders with a deadline (a few percent of all), with every filter column: counting the
+            # overdue orders of any filter reads this index alone.
+            models.Index(
+                fields=["open_due_at", "unit_id", "cat1_id", "cat2_id", "leaf_id", "type_id", "channel"],
+                include=["case"],
+                condition=models.Q(open_due_at__isnull=False),
+                name="stats_fact_open_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -136,7 +161,8 @@ class StatsCounters(models.Model):
 
 
 class StatsRollup(StatsCounters):
-    """Counters per period (day, ISO week starting Monday, month) × unit × level-1/level-2 category × type × channel."""
+    """Counters per period (day, month) × unit × level-1/level-2 category × type × channel: what an overview with
+    three or more filters reads."""
 
     grain = models.CharField(max_length=1, choices=Grain.choices)
     period = models.DateField()  # the first day of the period
@@ -177,10 +203,10 @@ class StatsStreetRollup(models.Model):
 
 
 class StatsMarginal(StatsCounters):
-    """The same counters per period for no dimension, each single dimension and each pair of dimensions (unit, type,
-    channel, level-1 and level-2 category, street): what an overview with at most one filter reads, a few hundred
-    rows per period whatever the number of orders. `a_dim`/`b_dim` are "" when unused; channel keys are codes
-    (`services.CHANNEL_CODES`)."""
+    """The same counters per period for no dimension and for each set of one, two or three dimensions (unit, type,
+    channel, level-1 and level-2 category, street): what an overview with at most two filters reads (the filters'
+    dimensions plus the one it breaks down by), a few thousand rows per period whatever the number of orders.
+    Unused `*_dim` are "" with key 0; channel keys are codes (`services.CHANNEL_CODES`)."""
 
     grain = models.CharField(max_length=1, choices=Grain.choices)
     period = models.DateField()
@@ -188,6 +214,8 @@ class StatsMarginal(StatsCounters):
     a_key = models.IntegerField(default=0)
     b_dim = models.CharField(max_length=1, blank=True)
     b_key = models.IntegerField(default=0)
+    c_dim = models.CharField(max_length=1, blank=True)
+    c_key = models.IntegerField(default=0)
 
     class Meta:
         verbose_name = _("statistics marginal")
@@ -195,4 +223,4 @@ class StatsMarginal(StatsCounters):
         constraints = [models.UniqueConstraint(fields=list(MARGINAL_INDEX_FIELDS), name="stats_marginal_key")]
 
     def __str__(self) -> str:
-        return f"{self.grain}{self.period}:{self.a_dim}{self.a_key}/{self.b_dim}{self.b_key}"
+        return f"{self.grain}{self.period}:{self.a_dim}{self.a_key}/{self.b_dim}{self.b_key}/{self.c_dim}{self.c_key}"

@@ -1,4 +1,4 @@
-"""Periods of the rollups (day, week from Monday, month) and the covering of a date range by whole periods."""
+"""Periods (day, week from Monday, month) and the covering of a date range by the rollups' whole periods."""
 
 from __future__ import annotations
 
@@ -36,10 +36,10 @@ def periods_between(date_from: date, date_to: date, grain: str) -> list[date]:
 Piece = tuple[str, date, date]  # grain, first period start, last period start (inclusive)
 
 
-def range_cover(date_from: date, date_to: date, grains: tuple[str, ...] = (Grain.MONTH, Grain.WEEK)) -> list[Piece]:
+def range_cover(date_from: date, date_to: date, grains: tuple[str, ...] = (Grain.MONTH,)) -> list[Piece]:
     """Cover [date_from, date_to] exactly by whole periods: the coarsest grains first, then days at the edges.
 
-    A year is 12 months (plus a few weeks and days at unaligned edges), so a query reads a few dozen periods.
+    A year is 12 months (or 11 and the days at unaligned edges), so a query reads a few dozen periods.
     """
     if date_from > date_to:
         return []

@@ -1,9 +1,10 @@
 """Statistics reads: filters, the overview (GET /api/v1/stats/overview/), per-unit rates.
 
-Figures come from the rollups (`StatsRollup`, `StatsStreetRollup`), read over a covering of the date range by whole
-months, weeks and days, so an overview reads a few thousand rollup rows whatever the number of orders. Only a filter
-on a level-2 or leaf category reads the per-order facts of that category (a narrow, indexed slice). The overdue and
-due-soon lists are live, from the indexed flags of open cases.
+Figures come from the rollups, read over a covering of the date range by whole months and days, so an overview reads
+a few thousand rollup rows whatever the number of orders: the marginals (`StatsMarginal`) for up to two filters, the
+cube (`StatsRollup`, `StatsStreetRollup`) for more. A filter on a leaf category reads the per-order facts of that
+category (a narrow, indexed slice), and a level-2 category's breakdown by leaf too. The overdue and due-soon lists are
+exact at the moment they are read, from the facts' open deadlines.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govdesk.cases.selectors import due_soon_limit
 from govdesk.catalog.models import Category, RequestType
 from govdesk.catalog.selectors import categories_cached, request_type_by_code, request_types_cached
 from govdesk.common import clock
@@ -29,6 +31,7 @@ from .models import (
     COUNTER_FIELDS,
     FLAG_FIELDS,
     MARGINAL_DIMS,
+    MARGINAL_TRIPLES,
     STATUS_FIELDS,
     Grain,
     StatsMarginal,
@@ -36,7 +39,7 @@ from .models import (
     StatsRollup,
     StatsStreetRollup,
 )
-from .periods import period_start, periods_between, range_cover
+from .periods import Piece, period_start, periods_between, range_cover
 from .rates import RATE_KEYS, rate_definitions, rates_from
 from .services import CHANNEL_BY_CODE, CHANNEL_CODES
 
@@ -162,7 +165,11 @@ def stats_filter_parse(params: Mapping[str, str], user: Any) -> StatsFilter:
 
 
 def _uses_facts(flt: StatsFilter) -> bool:
-    return flt.category is not None and flt.category.level >= 3
+    """A leaf category, or a level-2 category with another filter: the facts of that category (a narrow, indexed
+    slice) instead of rollups that would need a row per order."""
+    if flt.category is None:
+        return False
+    return flt.category.level >= 3 or (flt.category.level == 2 and len(_filter_dims(flt)) >= 2)
 
 
 def _common_q(flt: StatsFilter, *, street: bool = False) -> Q:
@@ -182,13 +189,6 @@ def _common_q(flt: StatsFilter, *, street: bool = False) -> Q:
     return q
 
 
-def _cover_q(pieces: list[tuple[str, date, date]]) -> Q:
-    q = Q(pk__in=[])
-    for grain, first, last in pieces:
-        q |= Q(grain=grain, period__gte=first, period__lte=last)
-    return q
-
-
 def _where(model: Any, q: Q) -> tuple[str, list[Any]]:
     """The WHERE clause Django builds for `q` on `model` (values as parameters)."""
     query = model.objects.filter(q).query
@@ -203,8 +203,13 @@ class _Part:
     tag: str
     model: Any
     q: Q
-    key: str | None = None  # a column to group by
-    key2: str | None = None
+    keys: tuple[str, ...] = ()  # the columns to group by
+    # Rollups: the periods read. One SELECT per piece, so that each reads one range of the (…, grain, period) index;
+    # an OR of the pieces would make SQLite read every period of the dimensions.
+    pieces: tuple[Piece, ...] = ()
+
+
+Row = tuple[tuple[Any, ...], tuple[int, ...]]  # (the group's key values, COUNTER_FIELDS)
 
 
 def _sums(model: Any) -> list[str]:
@@ -216,54 +221,63 @@ def _sums(model: Any) -> list[str]:
     return [f"SUM({f})" for f in COUNTER_FIELDS]
 
 
-def _batch(parts: list[_Part]) -> dict[str, list[tuple[Any, ...]]]:
-    """Run every part in ONE round trip; rows per tag as (key, key2, *COUNTER_FIELDS)."""
+def _batch(parts: list[_Part]) -> dict[str, list[Row]]:
+    """Run every part in ONE round trip (key columns padded with NULL to the widest part); rows per tag, the pieces'
+    groups summed."""
+    width = max(len(part.keys) for part in parts)
     selects: list[str] = []
     params: list[Any] = []
     for part in parts:
-        where, where_params = _where(part.model, part.q)
         table = part.model._meta.db_table
-        keys = [f"CAST({k} AS TEXT)" if k else "NULL" for k in (part.key, part.key2)]
-        group = ", ".join(k for k in (part.key, part.key2) if k)
-        selects.append(
-            f"SELECT %s, {keys[0]}, {keys[1]}, {', '.join(_sums(part.model))} FROM {table} WHERE {where}"  # noqa: S608
-            + (f" GROUP BY {group}" if group else "")
-        )
-        params.extend([part.tag, *where_params])
-    out: dict[str, list[tuple[Any, ...]]] = {part.tag: [] for part in parts}
+        keys = [f"CAST({k} AS TEXT)" for k in part.keys] + ["NULL"] * (width - len(part.keys))
+        for piece in part.pieces or (None,):
+            q = part.q if piece is None else part.q & Q(grain=piece[0], period__gte=piece[1], period__lte=piece[2])
+            where, where_params = _where(part.model, q)
+            selects.append(
+                f"SELECT {', '.join(['%s', *keys, *_sums(part.model)])} FROM {table} WHERE {where}"  # noqa: S608
+                + (f" GROUP BY {', '.join(part.keys)}" if part.keys else "")
+            )
+            params.extend([part.tag, *where_params])
+    sums: dict[str, dict[tuple[Any, ...], list[int]]] = {part.tag: {} for part in parts}
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(selects), params)
         for row in cursor.fetchall():
-            out[row[0]].append((row[1], row[2], *(int(v or 0) for v in row[3:])))
-    return out
+            counters = [int(v or 0) for v in row[1 + width :]]
+            acc = sums[row[0]].setdefault(tuple(row[1 : 1 + width]), [0] * len(counters))
+            for i, value in enumerate(counters):
+                acc[i] += value
+    return {tag: [(key, tuple(acc)) for key, acc in groups.items()] for tag, groups in sums.items()}
 
 
-def _counters(row: tuple[Any, ...]) -> dict[str, int]:
-    return dict(zip(COUNTER_FIELDS, row[2:], strict=True))
+def _counters(row: Row) -> dict[str, int]:
+    return dict(zip(COUNTER_FIELDS, row[1], strict=True))
 
 
-def _source(flt: StatsFilter, date_from: date, date_to: date, grains: tuple[str, ...] | None = None) -> tuple[Any, Q]:
-    """Where the period's figures come from: the rollups over whole periods, or the facts of one leaf category."""
+def _source(
+    flt: StatsFilter, date_from: date, date_to: date, grains: tuple[str, ...] | None = None
+) -> tuple[Any, Q, tuple[Piece, ...]]:
+    """Where the period's figures come from: the cube over whole periods, or the facts of one narrow category."""
     if _uses_facts(flt):
-        return StatsOrderFact, _common_q(flt) & Q(day__gte=date_from, day__lte=date_to)
+        return StatsOrderFact, _common_q(flt) & Q(day__gte=date_from, day__lte=date_to), ()
     pieces = range_cover(date_from, date_to) if grains is None else range_cover(date_from, date_to, grains)
-    return StatsRollup, _cover_q(pieces) & _common_q(flt)
+    return StatsRollup, _common_q(flt), tuple(pieces)
 
 
+# The rollup grains a series of each granularity reads (weeks are summed from days).
 SERIES_GRAINS: dict[str, tuple[str, ...]] = {
     Grain.DAY: (),
-    Grain.WEEK: (Grain.WEEK,),
-    Grain.MONTH: (Grain.MONTH, Grain.WEEK),
+    Grain.WEEK: (),
+    Grain.MONTH: (Grain.MONTH,),
 }
 
 
-def _series(flt: StatsFilter, granularity: str, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+def _series(flt: StatsFilter, granularity: str, rows: list[Row]) -> list[dict[str, Any]]:
     buckets: dict[date, list[int]] = {p: [0, 0] for p in periods_between(flt.date_from, flt.date_to, granularity)}
-    closed = 2 + COUNTER_FIELDS.index("st_closed")
-    for row in rows:
-        bucket = buckets[period_start(date.fromisoformat(str(row[0])[:10]), granularity)]
-        bucket[0] += row[2]
-        bucket[1] += row[closed]
+    closed = COUNTER_FIELDS.index("st_closed")
+    for keys, counters in rows:
+        bucket = buckets[period_start(date.fromisoformat(str(keys[0])[:10]), granularity)]
+        bucket[0] += counters[0]
+        bucket[1] += counters[closed]
     out = []
     for start, (n, n_closed) in buckets.items():
         first = max(start, flt.date_from)
@@ -286,69 +300,72 @@ def _filter_dims(flt: StatsFilter) -> dict[str, list[int]]:
     return dims
 
 
-def _marginal_part(tag: str, pieces: Q, dims: dict[str, list[int]], group: str | None = None) -> _Part:
-    """A part read from StatsMarginal: at most one filter dimension plus the grouping dimension."""
+MARGINAL_SLOTS = ("a", "b", "c")
+
+
+def _marginal_part(tag: str, pieces: list[Piece], dims: dict[str, list[int]], group: str | None = None) -> _Part:
+    """A part read from StatsMarginal: at most two filter dimensions plus the grouping dimension."""
     involved = sorted(set(dims) | ({group} if group else set()), key=MARGINAL_DIMS.index)
-    assert len(involved) <= 2
-    a_dim, b_dim = [*involved, "", ""][:2]
-    q = pieces & Q(a_dim=a_dim, b_dim=b_dim)
-    if not a_dim:
-        q &= Q(a_key=0)
-    if not b_dim:
-        q &= Q(b_key=0)
+    assert len(involved) < len(MARGINAL_SLOTS) or tuple(involved) in MARGINAL_TRIPLES, involved
+    slot_of = dict(zip(involved, MARGINAL_SLOTS, strict=False))
+    q = Q(**{f"{slot}_dim": dim for dim, slot in slot_of.items()})
+    for slot in MARGINAL_SLOTS[len(involved) :]:
+        q &= Q(**{f"{slot}_dim": "", f"{slot}_key": 0})
     for dim, keys in dims.items():
-        column = "a_key" if dim == a_dim else "b_key"
-        q &= Q(**{f"{column}__in": keys})
-    key = None if group is None else "a_key" if group == a_dim else "b_key"
-    return _Part(tag, StatsMarginal, q, key)
+        q &= Q(**{f"{slot_of[dim]}_key__in": keys})
+    return _Part(tag, StatsMarginal, q, () if group is None else (f"{slot_of[group]}_key",), tuple(pieces))
 
 
 def _overview_parts(flt: StatsFilter, cat_key: str, granularity: str, prev: tuple[date, date]) -> list[_Part]:
     level = flt.category.level if flt.category is not None else 0
     fact_q = _common_q(flt) & Q(day__gte=flt.date_from, day__lte=flt.date_to)
     dims = _filter_dims(flt)
-    if not _uses_facts(flt) and len(dims) <= 1:
-        # At most one filter: everything from the marginals (a few hundred rows per period).
-        cover = _cover_q(range_cover(flt.date_from, flt.date_to))
+    series_grains = SERIES_GRAINS[granularity]
+    if not _uses_facts(flt) and len(dims) <= 2:
+        # At most two filters: everything from the marginals (their dimensions and the one broken down by).
+        cover = range_cover(flt.date_from, flt.date_to)
         cat_dim = "1" if level == 0 else "2"
+        series = _marginal_part("g", range_cover(flt.date_from, flt.date_to, series_grains), dims)
         return [
             _marginal_part("a", cover, dims),
             _marginal_part("u", cover, dims, "u"),
             _marginal_part("t", cover, dims, "t"),
             _marginal_part("c", cover, dims, "c"),
-            _Part("k", StatsOrderFact, fact_q, "leaf_id") if level == 2 else _marginal_part("k", cover, dims, cat_dim),
-            _marginal_part("p", _cover_q(range_cover(*prev)), dims),
-            _Part(
-                "g",
-                StatsMarginal,
-                _marginal_part(
-                    "g", _cover_q(range_cover(flt.date_from, flt.date_to, SERIES_GRAINS[granularity])), dims
-                ).q,
-                "period",
-                "grain",
-            ),
+            _Part("k", StatsOrderFact, fact_q, ("leaf_id",))
+            if level == 2
+            else _marginal_part("k", cover, dims, cat_dim),
+            _marginal_part("p", range_cover(*prev), dims),
+            _Part("g", StatsMarginal, series.q, ("period", "grain"), series.pieces),
             _marginal_part("s", cover, dims, "s"),
         ]
-    model, q = _source(flt, flt.date_from, flt.date_to)
-    series_model, series_q = _source(flt, flt.date_from, flt.date_to, SERIES_GRAINS[granularity])
-    prev_model, prev_q = _source(flt, *prev)
+    # A narrow category's facts, or the cube for three or more filters: the period's rows are read once, grouped by
+    # every breakdown's key together ("x"), and the total and the breakdowns are summed from those groups.
+    model, q, pieces = _source(flt, flt.date_from, flt.date_to)
+    series_model, series_q, series_pieces = _source(flt, flt.date_from, flt.date_to, series_grains)
+    prev_model, prev_q, prev_pieces = _source(flt, *prev)
     if level >= 2:
-        street = _Part("s", StatsOrderFact, fact_q, "street_id")
+        street = _Part("s", StatsOrderFact, fact_q, ("street_id",))
     else:
-        pieces = range_cover(flt.date_from, flt.date_to)
-        street = _Part("s", StatsStreetRollup, _cover_q(pieces) & _common_q(flt, street=True), "street_id")
+        street = _Part("s", StatsStreetRollup, _common_q(flt, street=True), ("street_id",), pieces)
+    series_keys = ("day",) if series_model is StatsOrderFact else ("period", "grain")
     return [
-        _Part("a", model, q),
-        _Part("u", model, q, "unit_id"),
-        _Part("t", model, q, "type_id"),
-        _Part("c", model, q, "channel"),
-        _Part("k", StatsOrderFact, fact_q, "leaf_id") if level == 2 else _Part("k", model, q, cat_key),
-        _Part("p", prev_model, prev_q),
-        _Part("g", series_model, series_q, "day")
-        if series_model is StatsOrderFact
-        else _Part("g", series_model, series_q, "period", "grain"),
+        _Part("x", model, q, ("unit_id", "type_id", "channel", cat_key), pieces),
+        _Part("p", prev_model, prev_q, (), prev_pieces),
+        _Part("g", series_model, series_q, series_keys, series_pieces),
         street,
     ]
+
+
+def _breakdowns_from_groups(rows: list[Row]) -> dict[str, list[Row]]:
+    """The total ("a") and the breakdowns by unit, type, channel and category ("u", "t", "c", "k") summed from
+    rows grouped by all four keys at once, in the shape the marginal parts give them."""
+    sums: dict[str, dict[tuple[Any, ...], list[int]]] = {tag: {} for tag in ("a", "u", "t", "c", "k")}
+    for keys, counters in rows:
+        for tag, key in (("a", ()), ("u", keys[0:1]), ("t", keys[1:2]), ("c", keys[2:3]), ("k", keys[3:4])):
+            acc = sums[tag].setdefault(key, [0] * len(counters))
+            for i, value in enumerate(counters):
+                acc[i] += value
+    return {tag: [(key, tuple(acc)) for key, acc in groups.items()] for tag, groups in sums.items()}
 
 
 def granularity_for(days: int) -> str:
@@ -380,43 +397,46 @@ def _unit_labels(ids: set[int]) -> dict[int, tuple[str | None, str]]:
 
 
 def _live_lists(flt: StatsFilter) -> dict[str, dict[str, Any]]:
-    """The open orders overdue and due soon now (the sweep's indexed flags), filtered by unit, category, type and
-    channel but not by period: up to LIST_SIZE each, most overdue (earliest deadline) first, and their counts."""
-    qs = WorkOrder.objects.filter(is_open=True)
-    if flt.unit_ids is not None:
-        qs = qs.filter(primary_unit_id__in=sorted(flt.unit_ids))
-    if flt.category is not None:
-        path = flt.category.path
-        qs = qs.filter(
-            category_id__in=[
-                pk for pk, c in categories_cached.get().by_id.items() if c.path == path or c.path.startswith(path + "/")
-            ]
-        )
-    if flt.request_type is not None:
-        qs = qs.filter(request_type_id=flt.request_type.pk)
-    if flt.channel:
-        qs = qs.filter(channel=flt.channel)
-    # A due-soon order whose deadline has passed since the last sweep is overdue, not due soon; the bound also lets
-    # the database read the due-soon orders through the due_at index instead of walking it from the oldest deadline.
-    flags = {"overdue": Q(is_overdue=True), "due_soon": Q(is_due_soon=True, due_at__gte=clock.now())}
-    counts = qs.filter(flags["overdue"] | flags["due_soon"]).aggregate(
-        overdue=Count("pk", filter=flags["overdue"]), due_soon=Count("pk", filter=flags["due_soon"])
+    """The open orders overdue and due soon at this moment, filtered by unit, category, type and channel but not by
+    period: their counts and up to LIST_SIZE each, most overdue (earliest deadline) first. Read from the facts'
+    deadlines of open orders (`stats_fact_open_due`, a partial index holding every filter column), so counting tens
+    of thousands of overdue orders reads one small index and no order rows."""
+    now = clock.now()
+    windows = {
+        "overdue": Q(open_due_at__lt=now),
+        "due_soon": Q(open_due_at__gte=now, open_due_at__lt=due_soon_limit(now)),
+    }
+    facts = StatsOrderFact.objects.filter(_common_q(flt), open_due_at__isnull=False)
+    counts = facts.filter(windows["overdue"] | windows["due_soon"]).aggregate(
+        overdue=Count("open_due_at", filter=windows["overdue"]),
+        due_soon=Count("open_due_at", filter=windows["due_soon"]),
     )
-    out = {}
-    for key, condition in flags.items():
-        rows = qs.filter(condition).order_by("due_at", "pk")
-        items = [
-            {
-                "number": r["number"],
-                "title": r["title"],
-                "unit": r["primary_unit__code"],
-                "unit_name": r["primary_unit__name"],
-                "due_at": r["due_at"].isoformat() if r["due_at"] else None,
-            }
-            for r in rows.values("number", "title", "primary_unit__code", "primary_unit__name", "due_at")[:LIST_SIZE]
-        ]
-        out[key] = {"total": counts[key] or 0, "items": items}
-    return out
+    firsts = {
+        key: list(facts.filter(window).order_by("open_due_at", "case_id").values_list("case_id", flat=True)[:LIST_SIZE])
+        for key, window in windows.items()
+    }
+    rows = {
+        r["pk"]: r
+        for r in WorkOrder.objects.filter(pk__in=[pk for pks in firsts.values() for pk in pks]).values(
+            "pk", "number", "title", "primary_unit__code", "primary_unit__name", "due_at"
+        )
+    }
+    return {
+        key: {
+            "total": counts[key] or 0,
+            "items": [
+                {
+                    "number": r["number"],
+                    "title": r["title"],
+                    "unit": r["primary_unit__code"],
+                    "unit_name": r["primary_unit__name"],
+                    "due_at": r["due_at"].isoformat() if r["due_at"] else None,
+                }
+                for r in (rows[pk] for pk in pks if pk in rows)
+            ],
+        }
+        for key, pks in firsts.items()
+    }
 
 
 def _change(cur: int, prev: int) -> float | None:
@@ -434,14 +454,16 @@ def stats_overview(*, user: Any, flt: StatsFilter) -> dict[str, Any]:
     prev_from = prev_to - timedelta(days=days - 1)
     granularity = granularity_for(days)
     rows = _batch(_overview_parts(flt, cat_key, granularity, (prev_from, prev_to)))
+    if "x" in rows:
+        rows.update(_breakdowns_from_groups(rows.pop("x")))
     total_acc = _counters(rows["a"][0]) if rows["a"] else dict.fromkeys(COUNTER_FIELDS, 0)
-    by_unit = {int(r[0]): _counters(r) for r in rows["u"]}
-    by_type = {int(r[0]): r[2] for r in rows["t"]}
+    by_unit = {int(k[0]): _counters((k, c)) for k, c in rows["u"]}
+    by_type = {int(k[0]): c[0] for k, c in rows["t"]}
     by_channel = {
-        CHANNEL_BY_CODE.get(int(r[0]), str(r[0])) if str(r[0]).isdigit() else str(r[0]): r[2] for r in rows["c"]
+        CHANNEL_BY_CODE.get(int(k[0]), str(k[0])) if str(k[0]).isdigit() else str(k[0]): c[0] for k, c in rows["c"]
     }
-    by_cat = {int(r[0]): r[2] for r in rows["k"]}
-    streets = {int(r[0]): r[2] for r in rows["s"] if r[2] and int(r[0])}
+    by_cat = {int(k[0]): c[0] for k, c in rows["k"]}
+    streets = {int(k[0]): c[0] for k, c in rows["s"] if c[0] and int(k[0])}
     prev_acc = _counters(rows["p"][0]) if rows["p"] else dict.fromkeys(COUNTER_FIELDS, 0)
     rates, parts = rates_from(total_acc)
     prev_rates, _prev_parts = rates_from(prev_acc)
@@ -502,8 +524,8 @@ def stats_overview(*, user: Any, flt: StatsFilter) -> dict[str, Any]:
 
 def stats_unit_rates(*, date_from: date, date_to: date) -> list[dict[str, Any]]:
     """Per unit that received orders in the period (as primary unit now): totals, rates and their parts."""
-    part = _marginal_part("u", _cover_q(range_cover(date_from, date_to)), {}, "u")
-    by_unit = {int(r[0]): _counters(r) for r in _batch([part])["u"]}
+    part = _marginal_part("u", range_cover(date_from, date_to), {}, "u")
+    by_unit = {int(k[0]): _counters((k, c)) for k, c in _batch([part])["u"]}
     labels = _unit_labels(set(by_unit))
     out = []
     for unit_id, counters in sorted(by_unit.items(), key=lambda kv: labels.get(kv[0], (None, ""))[0] or ""):

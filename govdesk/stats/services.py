@@ -29,6 +29,7 @@ from .models import (
     FLAG_FIELDS,
     MARGINAL_DIMS,
     MARGINAL_KEY_FIELDS,
+    MARGINAL_TRIPLES,
     ROLLUP_KEY_FIELDS,
     STREET_KEY_FIELDS,
     Grain,
@@ -39,7 +40,7 @@ from .models import (
 )
 from .periods import period_start
 
-GRAINS = (Grain.DAY, Grain.WEEK, Grain.MONTH)
+GRAINS = (Grain.DAY, Grain.MONTH)
 # Channels as integer keys of the marginal rollup (0: unknown).
 CHANNEL_CODES = {value: i + 1 for i, value in enumerate(Channel.values)}
 CHANNEL_BY_CODE = {code: value for value, code in CHANNEL_CODES.items()}
@@ -54,6 +55,7 @@ ORDER_FIELDS = (
     "request_type_id",
     "channel",
     "status",
+    "is_open",
     "dispatched_at",
     "signed_at",
     "sign_due_at",
@@ -78,6 +80,7 @@ FACT_FIELDS = (
     "channel",
     "status",
     *FLAG_FIELDS,
+    "open_due_at",
 )
 
 Fact = dict[str, Any]
@@ -195,6 +198,7 @@ def fact_compute(row: dict[str, Any]) -> Fact:
         "resolved": int(row["visited_at"] is not None and row["visit_resolved"] is True),
         "sat_answered": int(bool(satisfaction)),
         "sat_positive": int(satisfaction in POSITIVE_SATISFACTION),
+        "open_due_at": row["due_at"] if row["is_open"] else None,
     }
 
 
@@ -242,8 +246,9 @@ class RollupDeltas:
             self.street[street_key] = [self.street.get(street_key, [0])[0] + sign]
 
 
-def _marginal_keys(fact: Fact) -> list[tuple[str, int, str, int]]:
-    """(a_dim, a_key, b_dim, b_key) of the fact's marginal rows: none, each dimension, each pair."""
+def _marginal_keys(fact: Fact) -> list[tuple[str, int, str, int, str, int]]:
+    """(a_dim, a_key, b_dim, b_key, c_dim, c_key) of the fact's marginal rows: no dimension, each one, each pair and
+    each triple of MARGINAL_TRIPLES (1 + 6 + 15 + 13 = 35 rows per grain)."""
     values = {
         "u": fact["unit_id"],
         "t": fact["type_id"],
@@ -252,11 +257,12 @@ def _marginal_keys(fact: Fact) -> list[tuple[str, int, str, int]]:
         "2": fact["cat2_id"],
         "s": fact["street_id"],
     }
-    out: list[tuple[str, int, str, int]] = [("", 0, "", 0)]
+    out: list[tuple[str, int, str, int, str, int]] = [("", 0, "", 0, "", 0)]
     for i, a in enumerate(MARGINAL_DIMS):
-        out.append((a, values[a], "", 0))
+        out.append((a, values[a], "", 0, "", 0))
         for b in MARGINAL_DIMS[i + 1 :]:
-            out.append((a, values[a], b, values[b]))
+            out.append((a, values[a], b, values[b], "", 0))
+    out.extend((a, values[a], b, values[b], c, values[c]) for a, b, c in MARGINAL_TRIPLES)
     return out
 
 
@@ -308,6 +314,7 @@ _ORDER_COLUMNS = {
     "request_type_id": "w.request_type_id",
     "channel": "w.channel",
     "status": "c.status",
+    "is_open": "c.is_open",
     "dispatched_at": "c.dispatched_at",
     "signed_at": "c.signed_at",
     "sign_due_at": "c.sign_due_at",
@@ -330,6 +337,7 @@ _DATETIMES = {
     "replied_at",
     "closed_at",
     "visited_at",
+    "open_due_at",
 }
 # The order's saved row and its stored fact in one round trip (the listener runs in every registration).
 _REFRESH_SQL = (
@@ -354,7 +362,7 @@ def _db_value(name: str, value: Any) -> Any:
         return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=UTC)
     if name == "day" and isinstance(value, str):
         return date.fromisoformat(value)
-    if name == "visit_resolved":
+    if name in ("visit_resolved", "is_open"):
         return bool(value)
     return value
 

@@ -9,6 +9,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from govdesk.cases.models import CaseEvent
+from govdesk.cases.selectors import due_soon_q, overdue_q
+from govdesk.common import clock
 from govdesk.common.validators import normalize_phone
 from govdesk.org.models import Unit
 
@@ -52,10 +54,11 @@ def workorder_list(*, user: Any, filters: dict[str, Any] | None = None) -> Query
         qs = qs.filter(created_at__gte=_day_start(f["created_from"]))
     if f.get("created_to"):
         qs = qs.filter(created_at__lt=_day_start(f["created_to"]) + timedelta(days=1))
+    # Exact at this moment, as the dashboard counts them (the sweep's flags may lag by one run).
     if f.get("overdue"):
-        qs = qs.filter(is_overdue=True, is_open=True)
+        qs = qs.filter(overdue_q(clock.now()))
     if f.get("due_soon"):
-        qs = qs.filter(is_due_soon=True, is_open=True)
+        qs = qs.filter(due_soon_q(clock.now()))
     if f.get("text"):
         text = str(f["text"]).strip()
         qs = qs.filter(

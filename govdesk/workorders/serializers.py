@@ -21,11 +21,11 @@ from govdesk.catalog.models import RequestType, Urgency
 from govdesk.common.api import FieldsOnceMixin
 from govdesk.common.errors import PermissionDenied
 from govdesk.common.masking import mask_id_number, mask_name, mask_phone
-from govdesk.org.models import Role, Unit
+from govdesk.org.models import Role, Unit, UnitKind
 
 from .models import Channel, Satisfaction, WorkOrder
 from .permissions import workorder_can_reveal, workorder_check_transition_actor
-from .selectors import workorder_timeline
+from .selectors import PRIMARY_UNIT_NONE, workorder_timeline
 from .services import Registration
 from .states import TRANSITIONS, Action, Status, actions_from
 
@@ -116,6 +116,28 @@ class WorkOrderListFilterSerializer(serializers.Serializer):
     text = serializers.CharField(required=False, max_length=200, help_text="Number, or words in title/content/address.")
     overdue = serializers.BooleanField(required=False, default=False)
     due_soon = serializers.BooleanField(required=False, default=False)
+    # The statistics' drill-downs (the same orders as the dashboard's figures).
+    primary_unit = serializers.CharField(
+        required=False,
+        max_length=50,
+        help_text='A unit code: orders whose primary unit is it or a unit below it; "none": not dispatched yet.',
+    )
+    primary_unit_only = serializers.BooleanField(
+        required=False, default=False, help_text="With primary_unit: that unit itself, not the units below it."
+    )
+    street = serializers.CharField(
+        required=False, max_length=50, help_text="A street's unit code: the orders the statistics count for it."
+    )
+
+    def validate_primary_unit(self, value: str) -> str:
+        if value != PRIMARY_UNIT_NONE and not Unit.objects.filter(code=value).exists():
+            raise serializers.ValidationError(_("Unknown unit."))
+        return value
+
+    def validate_street(self, value: str) -> str:
+        if not Unit.objects.filter(code=value, kind=UnitKind.STREET).exists():
+            raise serializers.ValidationError(_("Unknown street."))
+        return value
 
     def validate_status(self, value: str) -> str:
         wanted = [s.strip() for s in value.split(",") if s.strip()]

@@ -120,15 +120,19 @@ def test_overdue_and_due_soon_lists_are_live(
 
     from govdesk.cases.services import case_deadlines_sweep
 
-    case_deadlines_sweep(now=datetime(2027, 3, 1, 10, tzinfo=SHANGHAI))
+    moment = datetime(2027, 3, 1, 10, tzinfo=SHANGHAI)
     client = api_client_for(people.supervisor)
-    body = client.get(URL, {"date_from": "2027-02-01", "date_to": "2027-02-28"}).json()
+    with clock.at(moment):
+        # Exact at the moment of reading, before the sweep has set any flag, and the same after it.
+        body = client.get(URL, {"date_from": "2027-02-01", "date_to": "2027-02-28"}).json()
+        case_deadlines_sweep(now=moment)
+        assert client.get(URL, {"date_from": "2027-02-01", "date_to": "2027-02-28"}).json() == body
+        only_b = client.get(URL, {"date_from": "2027-02-01", "date_to": "2027-02-28", "unit": "LS-RS"}).json()
     assert body["total"] == 0
     assert body["overdue"]["total"] >= 3
     dues = [item["due_at"] for item in body["overdue"]["items"]]
     assert dues == sorted(dues)
     assert set(body["overdue"]["items"][0]) == {"number", "title", "unit", "unit_name", "due_at"}
-    only_b = client.get(URL, {"date_from": "2027-02-01", "date_to": "2027-02-28", "unit": "LS-RS"}).json()
     assert 0 < only_b["overdue"]["total"] < body["overdue"]["total"]
     assert {i["unit"] for i in only_b["overdue"]["items"]} == {"LS-RS"}
 

@@ -16,6 +16,7 @@ from govdesk.audit.models import AuditEvent
 from govdesk.cases.models import Case
 from govdesk.cases.services import case_deadlines_sweep
 from govdesk.catalog.models import Category
+from govdesk.common import clock
 from govdesk.org.models import Role, UnitKind
 from govdesk.org.tests.factories import UnitFactory
 from govdesk.stats.selectors import stats_filter_parse, stats_overview
@@ -46,8 +47,10 @@ def test_the_order_list_filters_by_channel_overdue_and_due_soon(people: Any, dis
     soon = make_order(
         people, district, categories.wages, Status.HANDLING, unit=district.dept_b, handler=people.handler_b
     )
-    Case.objects.filter(pk=late.pk).update(is_overdue=True)
-    Case.objects.filter(pk=soon.pk).update(is_due_soon=True)
+    # Overdue and due soon are exact at the moment of listing: the deadlines decide, not the sweep's flags.
+    now = clock.now()
+    Case.objects.filter(pk=late.pk).update(due_at=now - timedelta(minutes=5))
+    Case.objects.filter(pk=soon.pk).update(due_at=now + timedelta(minutes=30), is_overdue=True)
 
     html, response = listed(people.supervisor, "?channel=web")
     assert response.context["page"].paginator.count == 1
@@ -182,8 +185,9 @@ def drill(people: Any, district: Any, categories: Any) -> SimpleNamespace:
         o["east"] = make_order(p, d, c.wages, Status.REPLIED, unit=d.dept_b, handler=p.handler_b, address="凤山路1号")
     soon = WorkOrder.objects.get(pk=o["soon"].pk)
     assert soon.due_at is not None
-    case_deadlines_sweep(now=soon.due_at - timedelta(minutes=30))
-    return SimpleNamespace(orders=o, sub=sub, east=east)
+    moment = soon.due_at - timedelta(minutes=30)  # "soon" is due soon and the older orders overdue
+    case_deadlines_sweep(now=moment)
+    return SimpleNamespace(orders=o, sub=sub, east=east, moment=moment)
 
 
 @pytest.mark.parametrize(
@@ -205,7 +209,8 @@ def drill(people: Any, district: Any, categories: Any) -> SimpleNamespace:
 def test_each_drilldown_lists_exactly_the_orders_of_its_figure(
     people: Any, drill: SimpleNamespace, extra: dict[str, str]
 ) -> None:
-    overview = assert_every_drilldown_exact(people.supervisor, {**NOVEMBER, **extra})
+    with clock.at(drill.moment):
+        overview = assert_every_drilldown_exact(people.supervisor, {**NOVEMBER, **extra})
     assert overview["total"] > 0
     if extra.get("date_from") == "2025-11-01":
         assert overview["granularity"] == "month"

@@ -40,7 +40,7 @@ def _naive_rollups() -> tuple[dict[tuple[Any, ...], list[int]], Counter[tuple[An
     for order in WorkOrder.objects.select_related("category", "request_type", "primary_unit__parent"):
         f = naive_order(order)
         counters = [1, *(int(f["status"] == s) for s in STATUS_KEYS), *(int(f[flag]) for flag in FLAGS)]
-        for grain, period in (("d", f["day"]), ("w", _week(f["day"])), ("m", f["day"].replace(day=1))):
+        for grain, period in (("d", f["day"]), ("m", f["day"].replace(day=1))):
             key = (grain, period, f["unit"], cats[f["cat1"]], cats[f["cat2"]], types[f["type"]], f["channel"])
             acc = rollup.setdefault(key, [0] * len(COUNTER_FIELDS))
             for i, v in enumerate(counters):
@@ -108,8 +108,21 @@ FILTER_COMBOS: list[dict[str, str]] = [
     {"date_from": "2026-10-01", "date_to": "2026-12-31", "category": "城乡建设"},
     {"date_from": "2026-10-01", "date_to": "2026-12-31", "category": "城乡建设/城市建设和市政管理"},
     {"date_from": "2026-10-01", "date_to": "2026-12-31", "category": "城乡建设/住房保障/住房保障"},
-    {"date_from": "2026-10-01", "date_to": "2026-12-31", "type": "complaint", "channel": "phone"},
     {"date_from": "2026-11-01", "date_to": "2026-11-30", "channel": "web"},
+    # Two filters: the triple marginals (each filter's dimension and the one broken down by).
+    {"date_from": "2026-10-01", "date_to": "2026-12-31", "type": "complaint", "channel": "phone"},
+    {"date_from": "2026-10-28", "date_to": "2026-12-03", "unit": "LS-BH", "type": "complaint"},
+    {"date_from": "2026-01-15", "date_to": "2027-02-10", "unit": "LS-ZJ", "category": "城乡建设"},
+    {"date_from": "2026-10-01", "date_to": "2026-12-31", "category": "城乡建设", "channel": "web"},
+    {
+        "date_from": "2026-10-01",
+        "date_to": "2026-12-31",
+        "type": "complaint",
+        "category": "城乡建设/城市建设和市政管理",
+    },
+    # Three filters: the cube; a leaf category with another filter: the facts.
+    {"date_from": "2026-10-01", "date_to": "2026-12-31", "unit": "LS-ZJ", "type": "complaint", "channel": "phone"},
+    {"date_from": "2026-10-01", "date_to": "2026-12-31", "category": "城乡建设/住房保障/住房保障", "channel": "phone"},
 ]
 
 

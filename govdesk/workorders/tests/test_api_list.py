@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -14,6 +14,8 @@ from rest_framework.test import APIClient
 
 from govdesk.calendar.core import SHANGHAI
 from govdesk.cases.models import Case
+from govdesk.cases.services import case_deadlines_sweep
+from govdesk.common import clock
 from govdesk.org.models import User
 from govdesk.workorders.models import WorkOrder
 from govdesk.workorders.states import Status
@@ -94,6 +96,12 @@ def test_each_role_lists_only_what_it_may_see(
         ({"text": "滨河北路"}, {"new", "handling", "wages", "closed"}),
         ({"status": "handling", "unit": "LS-ZJ", "category": "城乡建设"}, {"handling"}),
         ({"overdue": "0"}, {"new", "handling", "wages", "closed"}),
+        # The statistics' drill-downs: the primary unit (not co-units), its subtree or itself, and the street.
+        ({"primary_unit": "LS-ZJ"}, {"handling", "closed"}),
+        ({"primary_unit": "LS-ZJ", "primary_unit_only": "true"}, {"handling", "closed"}),
+        ({"primary_unit": "LS-BH"}, set()),
+        ({"primary_unit": "none"}, {"new"}),
+        ({"street": "LS-BH"}, {"new", "handling", "wages", "closed"}),
     ],
 )
 def test_filters(
@@ -111,14 +119,21 @@ def test_category_filter_by_id_and_text_by_number(
     assert numbers(client.get(url(), {"text": orders.closed.number})) == {orders.closed.number}
 
 
-def test_overdue_and_due_soon_flags(people: SimpleNamespace, orders: SimpleNamespace, api_client_for: Any) -> None:
-    Case.objects.filter(pk=orders.handling.pk).update(is_overdue=True)
-    Case.objects.filter(pk=orders.wages.pk).update(is_due_soon=True)
-    # A closed order is never listed as overdue, whatever its flag says.
-    Case.objects.filter(pk=orders.closed.pk).update(is_overdue=True)
+def test_overdue_and_due_soon_are_exact_at_the_moment_of_listing(
+    people: SimpleNamespace, orders: SimpleNamespace, api_client_for: Any
+) -> None:
+    now = clock.now()
+    Case.objects.update(due_at=now + timedelta(days=30), is_overdue=False)
+    Case.objects.filter(pk=orders.handling.pk).update(due_at=now - timedelta(hours=1))
+    Case.objects.filter(pk=orders.wages.pk).update(due_at=now + timedelta(minutes=30))
+    # A closed order is never listed as overdue, whatever its deadline and flag say.
+    Case.objects.filter(pk=orders.closed.pk).update(due_at=now - timedelta(days=3), is_overdue=True)
     client = api_client_for(people.supervisor)
+    # Before the sweep has flagged anything: the deadlines decide.
     assert numbers(client.get(url(), {"overdue": "1"})) == {orders.handling.number}
     assert numbers(client.get(url(), {"due_soon": "1"})) == {orders.wages.number}
+    case_deadlines_sweep(now=now)
+    assert numbers(client.get(url(), {"overdue": "1"})) == {orders.handling.number}
     row = next(r for r in client.get(url(), {"overdue": "1"}).json()["results"])
     assert row["is_overdue"] is True
 
@@ -168,6 +183,9 @@ BAD_FILTERS = [
     {"created_to": "yesterday"},
     {"overdue": "maybe"},
     {"due_soon": "2"},
+    {"primary_unit": "NO-SUCH-UNIT"},
+    {"primary_unit_only": "perhaps"},
+    {"street": "LS-ZJ"},  # a unit, but not a street
     {"text": "x" * 201},
     {"text": "井盖\x00"},
     {"category": "9" * 30},
