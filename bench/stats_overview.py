@@ -38,7 +38,10 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=20, help="timed overview requests per filter combination")
     parser.add_argument("--naive-runs", type=int, default=3, help="timed naive aggregations per combination")
     parser.add_argument("--keep", action="store_true", help="keep the SQLite database file")
-    parser.add_argument("--reuse", help="an existing SQLite database directory (GOVDESK_VAR_DIR) to measure")
+    parser.add_argument(
+        "--reuse",
+        help="measure the existing database: a SQLite directory (GOVDESK_VAR_DIR), or any value on PostgreSQL",
+    )
     parser.add_argument("--copies", type=int, default=0, help="PostgreSQL: then add this many shifted SQL copies")
     parser.add_argument(
         "--then-copies", type=int, default=0, help="PostgreSQL: after measuring, add this many copies and measure again"
@@ -165,10 +168,10 @@ def main() -> None:
     if not args.reuse:
         print(f"generating {args.orders:,} orders …", flush=True)
         generate(args.orders, progress=lambda line: print(line, flush=True))
-        if args.copies:
-            replicate_postgres(args.copies, progress=lambda line: print(line, flush=True))
     else:
         setup_reference_data()
+    if args.copies:
+        replicate_postgres(args.copies, progress=lambda line: print(line, flush=True))
     generation_s = time.monotonic() - started
     if args.verify:
         call_command("stats_rollup_verify", limit=10)

@@ -221,6 +221,14 @@ class StatsMarginal(StatsCounters):
         verbose_name = _("statistics marginal")
         verbose_name_plural = _("statistics marginals")
         constraints = [models.UniqueConstraint(fields=list(MARGINAL_INDEX_FIELDS), name="stats_marginal_key")]
+        # A unit is always the first dimension of its sets: a unit's view (a unit administrator's dashboard) reads
+        # only that unit's rows, instead of every unit's in the period range.
+        indexes = [
+            models.Index(
+                fields=["a_dim", "b_dim", "c_dim", "grain", "a_key", "period", "b_key", "c_key"],
+                name="stats_marginal_unit",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.grain}{self.period}:{self.a_dim}{self.a_key}/{self.b_dim}{self.b_key}/{self.c_dim}{self.c_key}"

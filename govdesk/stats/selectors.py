@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -239,7 +239,11 @@ def _batch(parts: list[_Part]) -> dict[str, list[Row]]:
             )
             params.extend([part.tag, *where_params])
     sums: dict[str, dict[tuple[Any, ...], list[int]]] = {part.tag: {} for part in parts}
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Many small index ranges: starting parallel workers costs more than it saves (measured: 27 → 18 ms
+            # for a unit's overview at 1M orders).
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cursor.execute(" UNION ALL ".join(selects), params)
         for row in cursor.fetchall():
             counters = [int(v or 0) for v in row[1 + width :]]
@@ -348,12 +352,14 @@ def _overview_parts(flt: StatsFilter, cat_key: str, granularity: str, prev: tupl
     else:
         street = _Part("s", StatsStreetRollup, _common_q(flt, street=True), ("street_id",), pieces)
     series_keys = ("day",) if series_model is StatsOrderFact else ("period", "grain")
-    return [
-        _Part("x", model, q, ("unit_id", "type_id", "channel", cat_key), pieces),
-        _Part("p", prev_model, prev_q, (), prev_pieces),
-        _Part("g", series_model, series_q, series_keys, series_pieces),
-        street,
-    ]
+    prev_part = _Part("p", prev_model, prev_q, (), prev_pieces)
+    series_part = _Part("g", series_model, series_q, series_keys, series_pieces)
+    if model is StatsRollup and len(dims) == len(MARGINAL_SLOTS):
+        # Three filters are a stored triple: the previous period and the series (a row per day) come from it.
+        prev_part = _marginal_part("p", range_cover(*prev), dims)
+        series = _marginal_part("g", range_cover(flt.date_from, flt.date_to, series_grains), dims)
+        series_part = _Part("g", StatsMarginal, series.q, ("period", "grain"), series.pieces)
+    return [_Part("x", model, q, ("unit_id", "type_id", "channel", cat_key), pieces), prev_part, series_part, street]
 
 
 def _breakdowns_from_groups(rows: list[Row]) -> dict[str, list[Row]]:

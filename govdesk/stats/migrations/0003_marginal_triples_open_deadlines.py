@@ -57,5 +57,11 @@ class Migration(migrations.Migration):
                 name="stats_marginal_key",
             ),
         ),
+        migrations.AddIndex(
+            model_name="statsmarginal",
+            index=models.Index(
+                fields=["a_dim", "b_dim", "c_dim", "grain", "a_key", "period", "b_key", "c_key"], name="stats_marginal_unit"
+            ),
+        ),
         migrations.RunPython(rebuild, migrations.RunPython.noop),
     ]
