@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import importlib
 import re
+import uuid
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from govdesk.catalog.models import Urgency
 from govdesk.common import clock
-from govdesk.common.errors import PermissionDenied, ValidationFailed
+from govdesk.common.errors import NotFound, PermissionDenied, ValidationFailed
 from govdesk.common.masking import mask_name, mask_phone
 from govdesk.org.models import Role
 from govdesk.workorders.forms import OrderFilterForm
@@ -25,6 +26,7 @@ from govdesk.workorders.permissions import assigned_to_units
 from govdesk.workorders.selectors import workorder_list
 
 from . import labels
+from .models import ExportJob
 
 ORDER_EXPORT_MAX_ROWS = 100_000
 CHUNK_SIZE = 2000
@@ -44,6 +46,44 @@ MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 HOTSPOT_MAX_ORDERS = 5000
 TRUE_VALUES = {"1", "true", "yes", "on"}
 FALSE_VALUES = {"", "0", "false", "no", "off"}
+
+
+# The query parameters an order export reads (the order list's filters and the drill-down ones), as a queued export
+# keeps them to build the file later.
+ORDER_EXPORT_PARAMS = (*OrderFilterForm.base_fields, "channel", "urgency", "overdue", "due_soon")
+EXPORT_LIST_SIZE = 20
+
+
+def export_jobs_of(*, user: Any) -> list[ExportJob]:
+    """The user's own exports, newest first (nobody sees another person's exports: they hold personal data)."""
+    return list(ExportJob.objects.filter(requested_by=user).order_by("-created_at")[:EXPORT_LIST_SIZE])
+
+
+def export_job_get(*, user: Any, job_pk: str) -> ExportJob:
+    job = ExportJob.objects.filter(pk=job_pk, requested_by=user).first() if _is_uuid(job_pk) else None
+    if job is None:
+        raise NotFound(_("No such export."))
+    return job
+
+
+def export_filter_labels(filters: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """A queued export's filters as (label, value) for its requester, labelled as the order list labels them."""
+    fields = OrderFilterForm.base_fields
+    extra = {
+        "channel": _("Channel"),
+        "urgency": _("Urgency"),
+        "overdue": _("Overdue only"),
+        "due_soon": _("Due soon only"),
+    }
+    return [(str(fields[k].label) if k in fields else str(extra.get(k, k)), str(v)) for k, v in filters.items()]
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def order_export_check_role(user: Any) -> None:

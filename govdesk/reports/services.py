@@ -3,23 +3,36 @@
 from __future__ import annotations
 
 import json
+import logging
+import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govdesk.audit.services import audit_append
 from govdesk.common import clock
-from govdesk.common.errors import ValidationFailed
+from govdesk.common.errors import (
+    ApplicationError,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 
 from . import exports, pdf, selectors
 from .labels import MONTHLY_FILE_PREFIX
+from .models import ExportJob, ExportStatus
 from .xlsx import save
+
+logger = logging.getLogger(__name__)
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_TYPE = "application/pdf"
@@ -53,20 +66,147 @@ def _spooled() -> IO[bytes]:
     return tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
 
 
-def orders_xlsx_export(
-    *, actor: Any, params: Mapping[str, Any], unmask: bool = False, ip_address: str | None = None
-) -> ExportFile:
-    """Every order `actor` may see under the order list's filters, as xlsx (at most ORDER_EXPORT_MAX_ROWS)."""
-    selectors.order_export_check_role(actor)
-    filters = selectors.order_export_filters(params)
-    queryset = selectors.order_export_queryset(user=actor, filters=filters)
-    count = queryset.count()
+def _setting_int(name: str) -> int:
+    value: Any = settings.GOVDESK[name]
+    return int(value)
+
+
+def _export_count_check(count: int) -> None:
     limit = selectors.ORDER_EXPORT_MAX_ROWS
     if count > limit:
         raise ValidationFailed(
             _("%(count)s orders match these filters; an export holds at most %(limit)s. Narrow the filters.")
             % {"count": f"{count:,}", "limit": f"{limit:,}"}
         )
+
+
+def orders_xlsx_request(
+    *, actor: Any, params: Mapping[str, Any], unmask: bool = False, ip_address: str | None = None
+) -> ExportFile | ExportJob:
+    """The order list as xlsx: built now when it has at most EXPORT_INLINE_ROWS rows, otherwise queued for the task
+    worker as an ExportJob (a large export would hold the request, and a proxy's timeout, for tens of seconds)."""
+    selectors.order_export_check_role(actor)
+    filters = selectors.order_export_filters(params)
+    count = selectors.order_export_queryset(user=actor, filters=filters).count()
+    _export_count_check(count)
+    if count <= _setting_int("EXPORT_INLINE_ROWS"):
+        return orders_xlsx_export(actor=actor, params=params, unmask=unmask, ip_address=ip_address)
+    now = clock.now()
+    with transaction.atomic():
+        job = ExportJob.objects.create(
+            requested_by=actor,
+            filters={k: str(params[k]) for k in selectors.ORDER_EXPORT_PARAMS if params.get(k) not in (None, "")},
+            unmask=unmask,
+            expected_rows=count,
+            created_at=now,
+        )
+        _audit(
+            actor=actor,
+            action="report.orders_xlsx_queued",
+            details={"job": str(job.pk), "filters": filters, "rows": count, "unmasked": unmask},
+            ip_address=ip_address,
+        )
+        job_pk = str(job.pk)
+        transaction.on_commit(lambda: _export_job_enqueue(job_pk), robust=True)
+    return job
+
+
+def _export_job_enqueue(job_pk: str) -> None:
+    try:
+        from . import tasks
+
+        tasks.export_job_task(job_pk)
+    except Exception:
+        # The job stays queued; the periodic job picks up queued jobs whose task was lost.
+        logger.exception("could not queue export job %s", job_pk)
+
+
+def _export_path(name: str) -> Path:
+    return Path(str(settings.GOVDESK["EXPORT_DIR"])) / name
+
+
+def export_job_run(job_pk: str) -> None:
+    """Build a queued export as its requester, with the requester's current rights. Idempotent: a job that is no
+    longer queued (done, failed, or taken by another worker) is left alone."""
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update().filter(pk=job_pk, status=ExportStatus.QUEUED).first()
+        if job is None:
+            return
+        job.status = ExportStatus.RUNNING
+        job.save(update_fields=["status"])
+    name = f"{job.pk}.xlsx"
+    target = _export_path(name)
+    try:
+        user = job.requested_by
+        if not user.is_active:
+            raise PermissionDenied(_("The account that asked for this export is disabled."))
+        export = orders_xlsx_export(actor=user, params=job.filters, unmask=job.unmask)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".part")
+        with export.file, partial.open("wb") as out:
+            shutil.copyfileobj(export.file, out)
+        partial.replace(target)  # never a half-written file under the final name
+    except Exception as exc:
+        logger.exception("export job %s failed", job.pk)
+        message = str(exc) if isinstance(exc, ApplicationError) else _("The export could not be built; try again.")
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportStatus.FAILED, error=message[:300], finished_at=clock.now()
+        )
+        target.with_suffix(".part").unlink(missing_ok=True)
+        return
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportStatus.DONE, rows=export.rows, file_name=name, finished_at=clock.now()
+    )
+
+
+def export_job_download(*, actor: Any, job_pk: str, ip_address: str | None = None) -> ExportFile:
+    """The finished export's file, for its requester only (anyone else: not found)."""
+    job = selectors.export_job_get(user=actor, job_pk=job_pk)
+    if job.status != ExportStatus.DONE or not job.file_name:
+        raise InvalidTransition(_("This export is not ready yet."), code="not_ready")
+    try:
+        handle = _export_path(job.file_name).open("rb")
+    except FileNotFoundError as exc:
+        raise NotFound(_("This export has expired.")) from exc
+    _audit(
+        actor=actor,
+        action="report.orders_xlsx_download",
+        details={"job": str(job.pk), "rows": job.rows},
+        ip_address=ip_address,
+    )
+    stamp = timezone.localtime(job.created_at).strftime("%Y%m%d-%H%M")
+    return ExportFile(handle, f"工单导出-{stamp}.xlsx", f"orders-{stamp}.xlsx", XLSX_TYPE, job.rows)
+
+
+def export_jobs_maintain(*, now: datetime | None = None) -> dict[str, int]:
+    """Delete expired exports (job and file), and queue again jobs whose task was lost (queued over 10 minutes)."""
+    now = now or clock.now()
+    expired = ExportJob.objects.filter(created_at__lt=now - timedelta(days=_setting_int("EXPORT_KEEP_DAYS")))
+    names = [n for n in expired.values_list("file_name", flat=True) if n]
+    for name in names:
+        _export_path(name).unlink(missing_ok=True)
+    deleted, _detail = expired.delete()
+    stale = list(
+        ExportJob.objects.filter(status=ExportStatus.QUEUED, created_at__lt=now - timedelta(minutes=10)).values_list(
+            "pk", flat=True
+        )
+    )
+    for pk in stale:
+        _export_job_enqueue(str(pk))
+    return {"expired": deleted, "requeued": len(stale)}
+
+
+def orders_xlsx_export(
+    *, actor: Any, params: Mapping[str, Any], unmask: bool = False, ip_address: str | None = None
+) -> ExportFile:
+    """Every order `actor` may see under the order list's filters, as xlsx (at most ORDER_EXPORT_MAX_ROWS), built
+    now (the view goes through orders_xlsx_request, which queues large ones)."""
+    selectors.order_export_check_role(actor)
+    filters = selectors.order_export_filters(params)
+    queryset = selectors.order_export_queryset(user=actor, filters=filters)
+    count = queryset.count()
+    _export_count_check(count)
+    limit = selectors.ORDER_EXPORT_MAX_ROWS
     wb, rows = exports.orders_workbook(
         selectors.order_export_rows(user=actor, queryset=queryset[:limit], unmask=unmask)
     )

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from django.http import FileResponse, HttpRequest
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from govdesk.common.errors import ApplicationError
 from govdesk.web.shortcuts import application_error_page, client_ip, staff_page
 
-from . import services
+from . import selectors, services
 from .selectors import ORDER_EXPORT_ROLES, STATS_EXPORT_ROLES, TRUE_VALUES
 
 
@@ -30,11 +34,41 @@ def _send(export: services.ExportFile) -> FileResponse:
 @staff_page(*ORDER_EXPORT_ROLES)
 @require_GET
 def orders_xlsx(request: HttpRequest) -> HttpResponseBase:
+    """The file at once, or for a large list a background export and the exports page that offers it when ready."""
     unmask = request.GET.get("unmask", "").lower() in TRUE_VALUES
     try:
-        export = services.orders_xlsx_export(
+        export = services.orders_xlsx_request(
             actor=request.user, params=request.GET, unmask=unmask, ip_address=client_ip(request)
         )
+    except ApplicationError as exc:
+        return application_error_page(request, exc)
+    if isinstance(export, services.ExportFile):
+        return _send(export)
+    messages.info(
+        request,
+        _("%(rows)s orders: the export is being prepared in the background and will be listed here when ready.")
+        % {"rows": f"{export.expected_rows:,}"},
+    )
+    return redirect("reports:exports")
+
+
+@staff_page(*ORDER_EXPORT_ROLES)
+@require_GET
+def exports(request: HttpRequest) -> HttpResponse:
+    jobs = selectors.export_jobs_of(user=request.user)
+    context = {
+        "rows": [{"job": job, "filters": selectors.export_filter_labels(job.filters)} for job in jobs],
+        "pending": any(job.is_pending for job in jobs),
+        "keep_days": settings.GOVDESK["EXPORT_KEEP_DAYS"],
+    }
+    return render(request, "reports/exports.html", context)
+
+
+@staff_page(*ORDER_EXPORT_ROLES)
+@require_GET
+def export_download(request: HttpRequest, job_pk: str) -> HttpResponseBase:
+    try:
+        export = services.export_job_download(actor=request.user, job_pk=job_pk, ip_address=client_ip(request))
     except ApplicationError as exc:
         return application_error_page(request, exc)
     return _send(export)

