@@ -115,13 +115,15 @@ def case_deadlines_sweep(*, now: datetime | None = None) -> dict[str, int]:
     open_cases = Case.objects.filter(is_open=True)
     with transaction.atomic():
         counts = {
-            "overdue_set": open_cases.filter(due_at__lt=now, is_overdue=False).update(is_overdue=True),
+            "overdue_set": open_cases.filter(is_overdue=False, due_at__lt=now).update(is_overdue=True),
             "overdue_cleared": open_cases.filter(Q(due_at__gte=now) | Q(due_at__isnull=True), is_overdue=True).update(
                 is_overdue=False
             ),
-            "due_soon_set": open_cases.filter(due_at__gte=now, due_at__lt=soon_limit, is_due_soon=False).update(
-                is_due_soon=True
-            ),
+            # No open case with a future deadline is flagged overdue any more (cleared just above): saying so lets
+            # the database read the open, not overdue cases' deadline index.
+            "due_soon_set": open_cases.filter(
+                is_overdue=False, due_at__gte=now, due_at__lt=soon_limit, is_due_soon=False
+            ).update(is_due_soon=True),
             "due_soon_cleared": open_cases.filter(
                 Q(due_at__lt=now) | Q(due_at__gte=soon_limit) | Q(due_at__isnull=True), is_due_soon=True
             ).update(is_due_soon=False),
@@ -132,7 +134,8 @@ def case_deadlines_sweep(*, now: datetime | None = None) -> dict[str, int]:
                 Q(signed_at__isnull=False) | Q(sign_due_at__gte=now) | Q(sign_due_at__isnull=True), is_sign_overdue=True
             ).update(is_sign_overdue=False),
         }
-        Case.objects.filter(is_open=False).filter(
-            Q(is_due_soon=True) | Q(is_sign_overdue=True) | Q(is_overdue=True)
+        # A closed case keeps no flag (the condition of the partial index case_closed_flagged, word for word).
+        Case.objects.filter(
+            Q(is_open=False) & (Q(is_due_soon=True) | Q(is_sign_overdue=True) | Q(is_overdue=True))
         ).update(is_due_soon=False, is_sign_overdue=False, is_overdue=False)
     return counts

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from govdesk.audit.models import AuditEvent
@@ -63,7 +64,7 @@ def test_the_order_list_filters_by_channel_overdue_and_due_soon(people: Any, dis
     assert [o.number for o in response.context["page"].object_list] == [soon.number]
 
     # Combined as a chart's link builds them: period, unit, category and type.
-    day = phone.created_at.date().isoformat()
+    day = timezone.localdate(phone.created_at).isoformat()  # the list filters by the Asia/Shanghai day
     query = f"?created_from={day}&created_to={day}&unit={district.dept_a.code}&category=城乡建设&type=complaint"
     _html, response = listed(people.supervisor, query)
     assert {o.number for o in response.context["page"].object_list} == {phone.number, web.number, late.number}
