@@ -16,26 +16,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from govdesk.common.api import error_responses
-from govdesk.common.errors import ApplicationError, ValidationFailed
+from govdesk.common.errors import ValidationFailed
 
 from . import selectors
-
-
-def assessment_ranking_payload(*, user: Any, month_raw: str | None) -> dict[str, Any]:
-    """What the ranking API answers (the page shows the same)."""
-    scope = selectors.assessment_scope(user)
-    month = selectors.month_parse(month_raw, default=selectors.month_shift(selectors.month_current(), -1))
-    info = selectors.assessment_month_info(month=month)
-    try:
-        rules: dict[str, Any] | None = selectors.rule_set_describe(selectors.rule_set_for_month(month))
-    except ApplicationError:  # no rule set in force for that month: the ranking still answers, without rules
-        rules = None
-    return {
-        **info,
-        "scope": "all" if scope is None else "own",
-        "rule_set": rules,
-        "results": selectors.assessment_month(month=month, unit_ids=scope),
-    }
 
 
 class AssessmentRankingApi(APIView):
@@ -50,7 +33,7 @@ class AssessmentRankingApi(APIView):
         summary="Unit assessment ranking",
     )
     def get(self, request: Request) -> Response:
-        return Response(assessment_ranking_payload(user=request.user, month_raw=request.query_params.get("month")))
+        return Response(selectors.assessment_ranking(user=request.user, month_raw=request.query_params.get("month")))
 
 
 class AssessmentTrendApi(APIView):

@@ -239,3 +239,21 @@ def assessment_trend(
             }
         )
     return {"unit": unit.code, "unit_name": unit.name, "months": points}
+
+
+def assessment_ranking(*, user: Any, month_raw: str | None) -> dict[str, Any]:
+    """A month's ranking as the user may see it, with the rules in force: what the ranking API answers, the page
+    shows and the Excel export holds."""
+    scope = assessment_scope(user)
+    month = month_parse(month_raw, default=month_shift(month_current(), -1))
+    info = assessment_month_info(month=month)
+    try:
+        rules: dict[str, Any] | None = rule_set_describe(rule_set_for_month(month))
+    except ApplicationError:  # no rule set in force for that month: the ranking still answers, without rules
+        rules = None
+    return {
+        **info,
+        "scope": "all" if scope is None else "own",
+        "rule_set": rules,
+        "results": assessment_month(month=month, unit_ids=scope),
+    }

@@ -20,7 +20,6 @@ from govdesk.stats.rates import RATES
 from govdesk.web.shortcuts import application_error_page, forbidden, staff_page
 
 from . import selectors, services
-from .apis import assessment_ranking_payload
 
 TREND_MONTHS = 12
 
@@ -65,7 +64,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     default_month = selectors.month_shift(selectors.month_current(), -1)
     try:
-        payload = assessment_ranking_payload(user=user, month_raw=request.GET.get("month"))
+        payload = selectors.assessment_ranking(user=user, month_raw=request.GET.get("month"))
     except ApplicationError as exc:  # a bad month (400), no unit (403)
         return application_error_page(request, exc)
     month = payload["month"]

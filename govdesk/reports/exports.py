@@ -249,3 +249,52 @@ def monthly_workbook(data: dict[str, Any]) -> Workbook:
         ),
     )
     return wb
+
+
+def assessment_workbook(ranking: dict[str, Any]) -> Workbook:
+    """A month's unit assessment as the page shows it: the ranking with each rate's points, then the rules."""
+    wb = new_workbook()
+    rules = ranking.get("rule_set") or {"items": [], "deductions": []}
+    items = rules["items"]
+    write_table(
+        wb,
+        "考核排名",
+        [
+            _col("名次", 8),
+            _col("单位代码", 14),
+            _col("单位", 24),
+            _col("得分", 10, "0.00"),
+            *(_col(f"{labels.RATE_LABELS.get(i['rate_key'], i['label'])}得分", 14, "0.00") for i in items),
+            _col("扣分", 10, "0.00"),
+            _col("工单数", 10),
+            _col("上月名次", 10),
+        ],
+        (
+            [
+                row["rank"],
+                row["unit"],
+                row["unit_name"],
+                row["score"],
+                *((row["parts"].get(i["rate_key"]) or {}).get("points") for i in items),
+                round(sum(d.get("points") or 0 for d in row["deductions"]), 2),
+                row["total"],
+                row["previous_rank"],
+            ]
+            for row in ranking["results"]
+        ),
+    )
+    write_table(
+        wb,
+        "考核规则",
+        [_col("项目", 24), _col("权重/扣分", 12, "0.00"), _col("计分方法", 60), _col("比率公式", 50)],
+        [
+            *(
+                [labels.RATE_LABELS.get(i["rate_key"], i["label"]), i["weight"], i["scoring"], i["rate_formula"]]
+                for i in items
+            ),
+            *([d["label"], d["points"], d["text"], ""] for d in rules["deductions"]),
+            ["考核月份", None, ranking["month"], ""],
+            ["规则", None, f"{rules.get('name', '')} v{rules.get('version', '')}" if items else "", ""],
+        ],
+    )
+    return wb

@@ -243,6 +243,24 @@ def stats_xlsx_export(*, actor: Any, params: Mapping[str, Any], ip_address: str 
     return ExportFile(target, f"统计报表-{span}.xlsx", f"statistics-{span}.xlsx", XLSX_TYPE, int(overview["total"]))
 
 
+def assessment_xlsx_export(*, actor: Any, params: Mapping[str, Any], ip_address: str | None = None) -> ExportFile:
+    """A month's unit assessment (ranking, each rate's points, the rules) as xlsx, scoped as the page is."""
+    from govdesk.assessment.selectors import assessment_ranking
+
+    ranking = assessment_ranking(user=actor, month_raw=params.get("month"))
+    wb = exports.assessment_workbook(ranking)
+    target = _spooled()
+    save(wb, target)
+    _audit(
+        actor=actor,
+        action="report.assessment_xlsx",
+        details={"month": ranking["month"], "rows": len(ranking["results"]), "scope": ranking["scope"]},
+        ip_address=ip_address,
+    )
+    month = ranking["month"]
+    return ExportFile(target, f"单位考核-{month}.xlsx", f"assessment-{month}.xlsx", XLSX_TYPE, len(ranking["results"]))
+
+
 def monthly_filename(month: date, ext: str) -> str:
     return f"{MONTHLY_FILE_PREFIX}-{month:%Y-%m}.{ext}"
 

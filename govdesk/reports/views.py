@@ -84,6 +84,16 @@ def stats_xlsx(request: HttpRequest) -> HttpResponseBase:
     return _send(export)
 
 
+@staff_page(*STATS_EXPORT_ROLES)
+@require_GET
+def assessment_xlsx(request: HttpRequest) -> HttpResponseBase:
+    try:
+        export = services.assessment_xlsx_export(actor=request.user, params=request.GET, ip_address=client_ip(request))
+    except ApplicationError as exc:
+        return application_error_page(request, exc)
+    return _send(export)
+
+
 def _monthly(request: HttpRequest, month: str, fmt: str) -> HttpResponseBase:
     try:
         export = services.monthly_report_export(actor=request.user, month=month, fmt=fmt, ip_address=client_ip(request))
