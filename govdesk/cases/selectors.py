@@ -17,10 +17,10 @@ def due_soon_limit(now: datetime) -> datetime:
     return deadline_add_working_hours(now, cal.day_length / timedelta(hours=1), cal).due_at
 
 
-def overdue_q(now: datetime, field: str = "due_at") -> Q:
+def overdue_q(now: datetime) -> Q:
     """Open cases whose completion deadline has passed, exactly at `now` (the sweep's flag may lag by a run)."""
-    return Q(**{"is_open": True, f"{field}__lt": now})
+    return Q(is_open=True, due_at__lt=now)
 
 
-def due_soon_q(now: datetime, field: str = "due_at") -> Q:
-    return Q(**{"is_open": True, f"{field}__gte": now, f"{field}__lt": due_soon_limit(now)})
+def due_soon_q(now: datetime) -> Q:
+    return Q(is_open=True, due_at__gte=now, due_at__lt=due_soon_limit(now))

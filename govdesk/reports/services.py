@@ -87,10 +87,11 @@ def orders_xlsx_request(
     worker as an ExportJob (a large export would hold the request, and a proxy's timeout, for tens of seconds)."""
     selectors.order_export_check_role(actor)
     filters = selectors.order_export_filters(params)
-    count = selectors.order_export_queryset(user=actor, filters=filters).count()
+    queryset = selectors.order_export_queryset(user=actor, filters=filters)
+    count = queryset.count()
     _export_count_check(count)
     if count <= _setting_int("EXPORT_INLINE_ROWS"):
-        return orders_xlsx_export(actor=actor, params=params, unmask=unmask, ip_address=ip_address)
+        return _orders_file(actor=actor, filters=filters, queryset=queryset, unmask=unmask, ip_address=ip_address)
     now = clock.now()
     with transaction.atomic():
         job = ExportJob.objects.create(
@@ -204,11 +205,16 @@ def orders_xlsx_export(
     selectors.order_export_check_role(actor)
     filters = selectors.order_export_filters(params)
     queryset = selectors.order_export_queryset(user=actor, filters=filters)
-    count = queryset.count()
-    _export_count_check(count)
-    limit = selectors.ORDER_EXPORT_MAX_ROWS
+    _export_count_check(queryset.count())
+    return _orders_file(actor=actor, filters=filters, queryset=queryset, unmask=unmask, ip_address=ip_address)
+
+
+def _orders_file(
+    *, actor: Any, filters: dict[str, Any], queryset: Any, unmask: bool, ip_address: str | None
+) -> ExportFile:
+    """The workbook of checked filters and their counted queryset, audited."""
     wb, rows = exports.orders_workbook(
-        selectors.order_export_rows(user=actor, queryset=queryset[:limit], unmask=unmask)
+        selectors.order_export_rows(user=actor, queryset=queryset[: selectors.ORDER_EXPORT_MAX_ROWS], unmask=unmask)
     )
     target = _spooled()
     save(wb, target)

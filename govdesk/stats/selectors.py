@@ -9,7 +9,7 @@ exact at the moment they are read, from the facts' open deadlines.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -246,10 +246,17 @@ def _batch(parts: list[_Part]) -> dict[str, list[Row]]:
             cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cursor.execute(" UNION ALL ".join(selects), params)
         for row in cursor.fetchall():
-            counters = [int(v or 0) for v in row[1 + width :]]
-            acc = sums[row[0]].setdefault(tuple(row[1 : 1 + width]), [0] * len(counters))
-            for i, value in enumerate(counters):
-                acc[i] += value
+            _add_to(sums[row[0]], tuple(row[1 : 1 + width]), [int(v or 0) for v in row[1 + width :]])
+    return _rows_of(sums)
+
+
+def _add_to(groups: dict[tuple[Any, ...], list[int]], key: tuple[Any, ...], counters: Sequence[int]) -> None:
+    acc = groups.setdefault(key, [0] * len(counters))
+    for i, value in enumerate(counters):
+        acc[i] += value
+
+
+def _rows_of(sums: dict[str, dict[tuple[Any, ...], list[int]]]) -> dict[str, list[Row]]:
     return {tag: [(key, tuple(acc)) for key, acc in groups.items()] for tag, groups in sums.items()}
 
 
@@ -368,10 +375,8 @@ def _breakdowns_from_groups(rows: list[Row]) -> dict[str, list[Row]]:
     sums: dict[str, dict[tuple[Any, ...], list[int]]] = {tag: {} for tag in ("a", "u", "t", "c", "k")}
     for keys, counters in rows:
         for tag, key in (("a", ()), ("u", keys[0:1]), ("t", keys[1:2]), ("c", keys[2:3]), ("k", keys[3:4])):
-            acc = sums[tag].setdefault(key, [0] * len(counters))
-            for i, value in enumerate(counters):
-                acc[i] += value
-    return {tag: [(key, tuple(acc)) for key, acc in groups.items()] for tag, groups in sums.items()}
+            _add_to(sums[tag], key, counters)
+    return _rows_of(sums)
 
 
 def granularity_for(days: int) -> str:
