@@ -8,12 +8,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: help run test lint fmt bench bench-pg clean-db
+.PHONY: help run test lint check-deploy fmt bench bench-pg clean-db
 
 help:
 	@echo "make run     create .venv, install, migrate, load the demo data, serve http://127.0.0.1:$(PORT)"
 	@echo "make test    lint, types, tests on SQLite (and on PostgreSQL when DATABASE_URL is set)"
 	@echo "make lint    ruff check, ruff format --check, mypy"
+	@echo "make check-deploy  manage.py check --deploy with the production settings and throwaway secrets"
 	@echo "make fmt     ruff format and ruff check --fix"
 	@echo "make bench   intake benchmark (bench/intake.py) on SQLite, and on PostgreSQL when DATABASE_URL is set"
 	@echo "make clean-db  remove the local SQLite database (var/govdesk.sqlite3) and the demo password"
@@ -51,7 +52,7 @@ run: $(VENV)/.runtime-installed
 # pytest's exit code 5 means it collected no tests: for this project that is a broken run, so say so and fail.
 pytest_run = $(1) $(VENV)/bin/pytest $(PYTEST_ARGS) || { rc=$$?; [ $$rc -ne 5 ] || echo "pytest collected no tests ($(2)): failing"; exit $$rc; }
 
-test: $(VENV)/.dev-installed lint
+test: $(VENV)/.dev-installed lint check-deploy
 	@echo "== tests on SQLite"
 	@$(call pytest_run,env -u DATABASE_URL,SQLite)
 	@if [ -n "$$DATABASE_URL" ]; then \
@@ -63,6 +64,18 @@ lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy govdesk
+
+# Production settings with secrets made up on the spot (never printed, never kept): any warning fails, drf-spectacular's
+# schema warnings included.
+random_b64 = $$($(PY) -c 'import base64, secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())')
+check-deploy: $(VENV)/.runtime-installed
+	@echo "== manage.py check --deploy (govdesk.settings.prod, throwaway secrets)"
+	@env -u DATABASE_URL DJANGO_SETTINGS_MODULE=govdesk.settings.prod \
+		DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		DJANGO_ALLOWED_HOSTS=govdesk.invalid \
+		GOVDESK_FIELD_KEYS="k1:$(random_b64)" \
+		GOVDESK_BLIND_INDEX_KEY="$(random_b64)" \
+		$(MANAGE) check --deploy --fail-level WARNING
 
 fmt: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff format .

@@ -94,7 +94,8 @@ CASE_COLUMNS = [
 ORDER_COLUMNS = [
     "case_ptr_id", "channel", "request_type_id", "category_id", "urgency", "content", "address",
     "citizen_name", "citizen_phone", "citizen_id_number", "confidential", "answer", "reply", "visit_satisfaction",
-    "reopen_count", "return_count", "urge_count",
+    "reopen_count", "return_count", "urge_count", "citizen_phone_index", "citizen_id_number_index", "address_id",
+    "attributes", "source",
 ]  # fmt: skip
 SIG_COLUMNS = ["case_id", "band", "value", "created_at"]
 
@@ -163,7 +164,7 @@ def load(args: argparse.Namespace, near_at: set[int]) -> tuple[dict[int, Any], f
                 )
                 orders.append(
                     (pk, "phone", request_type.pk, category.pk, "normal", message.content, message.address,
-                     "", "", "", False, "", "", "", 0, 0, 0)
+                     "", "", "", False, "", "", "", 0, 0, 0, "", "", "", "{}", "")
                 )  # fmt: skip
                 sig_rows.extend((pk, band, value, created) for band, value in values)
                 if index in near_at:

@@ -110,6 +110,10 @@ def generate(n: int, *, seed: int = 5, now: datetime | None = None, progress: Ca
     from govdesk.workorders.models import WorkOrder
 
     ref = setup_reference_data()
+    # One citizen phone for every generated order, stored as the model stores it: encrypted, with its blind index.
+    from govdesk.common.crypto import blind_index, encrypt
+
+    phone, phone_index = encrypt("13800000000"), blind_index("phone", "13800000000")
     rng = random.Random(seed)
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     start = now - timedelta(days=365)
@@ -241,8 +245,9 @@ def generate(n: int, *, seed: int = 5, now: datetime | None = None, progress: Ca
         order_row = {
             "case_ptr_id": pk, "channel": channel, "request_type_id": ref["types"][type_code], "category_id": leaf,
             "urgency": "normal", "content": "市民反映的问题内容。", "address": address, "address_id": "",
-            "latitude": None, "longitude": None, "citizen_name": "张**", "citizen_phone": "13800000000",
-            "citizen_id_number": "", "confidential": b(False), "attributes": "{}", "source": "",
+            "latitude": None, "longitude": None, "citizen_name": "张**", "citizen_phone": phone,
+            "citizen_phone_index": phone_index, "citizen_id_number": "", "citizen_id_number_index": "",
+            "confidential": b(False), "attributes": "{}", "source": "",
             "citizen_user_id": None, "master_id": master, "answer": answer, "reply": reply, "replied_at": dt(replied),
             "visit_resolved": b(resolved), "visit_satisfaction": satisfaction, "visited_at": dt(visited),
             "reopen_count": 0, "return_count": returns, "urge_count": 0,

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("govdesk.security.urls_api")),
     path("", include("govdesk.org.urls_api")),
     path("", include("govdesk.catalog.urls_api")),
     path("calendar/", include("govdesk.calendar.urls_api")),

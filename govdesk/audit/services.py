@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -80,17 +81,43 @@ class ChainReport:
     checked: int
     broken_event_id: int | None
     reason: str
+    # Of `checked`, how many were read from archive segments, and from how many.
+    archived: int = 0
+    segments: int = 0
 
     @property
     def ok(self) -> bool:
         return self.broken_event_id is None
 
 
-def audit_chain_verify(*, batch_size: int = 5000) -> ChainReport:
-    """Recompute the chain from the start; report the first event that does not follow from its predecessor."""
+def audit_chain_verify(*, batch_size: int = 5000, archive_dir: Path | None = None) -> ChainReport:
+    """Recompute the chain from the start, archived segments first and then the online table, as one chain; report the
+    first event (or segment) that does not follow from its predecessor."""
+    # Imported here: archive.py builds on this module's audit_append and audit_hash.
+    from .archive import audit_archive_dir, manifest_list, segment_check
+
+    folder = archive_dir or audit_archive_dir()
     prev_hash = GENESIS_HASH
-    checked = 0
+    checked = segments = 0
     last_id = 0
+    for manifest_path, manifest in manifest_list(folder):
+        if manifest is None:
+            return ChainReport(checked, last_id + 1, f"archive manifest {manifest_path.name} cannot be read")
+        if int(manifest["first_id"]) <= last_id:
+            return ChainReport(checked, int(manifest["first_id"]), f"archive segment {manifest['file']} overlaps")
+        broken = segment_check(folder / str(manifest["file"]), manifest, prev_hash)
+        if broken is not None:
+            return ChainReport(checked, broken.event_id, broken.reason)
+        prev_hash, last_id = str(manifest["last_hash"]), int(manifest["last_id"])
+        checked += int(manifest["count"])
+        segments += 1
+    archived = checked
+    if AuditEvent.objects.filter(id__lte=last_id).exists():
+        return ChainReport(
+            checked,
+            last_id,
+            "online events overlap the archive: an archive run was interrupted (run audit_archive --commit again)",
+        )
     while True:
         batch = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
         if not batch:
@@ -98,7 +125,9 @@ def audit_chain_verify(*, batch_size: int = 5000) -> ChainReport:
         for event in batch:
             if event.prev_hash != prev_hash:
                 return ChainReport(
-                    checked, event.pk, "previous hash does not match: an earlier event was removed or altered"
+                    checked,
+                    event.pk,
+                    "previous hash does not match: an earlier event (online or archived) was removed or altered",
                 )
             if audit_hash(prev_hash, event.chained_fields()) != event.hash:
                 return ChainReport(checked, event.pk, "content does not match its hash: this event was altered")
@@ -108,4 +137,4 @@ def audit_chain_verify(*, batch_size: int = 5000) -> ChainReport:
     head = AuditHead.objects.filter(pk=1).first()
     if head is not None and (head.last_hash != prev_hash or head.count != checked):
         return ChainReport(checked, last_id + 1 if last_id else 0, "events at the end of the chain were removed")
-    return ChainReport(checked, None, "")
+    return ChainReport(checked, None, "", archived=archived, segments=segments)

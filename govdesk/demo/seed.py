@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import binascii
 import random
 import secrets
+from base64 import b32decode
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +17,7 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from govdesk.audit.services import audit_append
 from govdesk.catalog.models import Category, DispatchRule
@@ -23,10 +26,12 @@ from govdesk.common import clock
 from govdesk.common.errors import ValidationFailed
 from govdesk.org.models import Role, Unit, UnitKind, User
 from govdesk.org.services import STAFF_ROLES, role_groups_sync
+from govdesk.security.selectors import twofactor_required
 
 from .district import ACCOUNTS, CENTRE, DEPARTMENTS, DISPATCH_RULES, GOVERNMENT, STREETS, unit_handler_username
 from .history import Executor, Planner
 
+DEMO_TOTP_DEVICE = "demo"
 CATEGORIES_CSV = Path(__file__).resolve().parents[1] / "catalog" / "data" / "categories.csv"
 
 
@@ -132,6 +137,44 @@ def demo_accounts_ensure(*, password: str) -> list[DemoAccount]:
             audit_append(action="account.create", object_type="user", object_id=username, note=role)
         result.append(DemoAccount(username, role, unit.name if unit else "", name))
     return result
+
+
+def demo_totp_key(secret: str) -> str:
+    """GOVDESK_DEMO_TOTP_SECRET (base32, as authenticator apps take it) as the hex key django-otp stores."""
+    cleaned = "".join(secret.split()).upper().rstrip("=")
+    try:
+        raw = b32decode(cleaned + "=" * (-len(cleaned) % 8))
+    except (binascii.Error, ValueError):
+        raise ValidationFailed("GOVDESK_DEMO_TOTP_SECRET: not a base32 string (letters A-Z and digits 2-7).") from None
+    if not 10 <= len(raw) <= 40:
+        raise ValidationFailed("GOVDESK_DEMO_TOTP_SECRET: use 16 to 64 base32 characters (80 to 320 bits).")
+    return raw.hex()
+
+
+@transaction.atomic
+def demo_totp_ensure(*, secret: str, usernames: list[str]) -> list[str]:
+    """Give each of these demo accounts whose role needs two-factor login `secret` as its confirmed authenticator,
+    so a demo can log in as the administrators with a code from an app set up once. Returns those accounts."""
+    key = demo_totp_key(secret)
+    done = []
+    for user in User.objects.filter(username__in=usernames).order_by("username"):
+        if not twofactor_required(user):
+            continue
+        device = TOTPDevice.objects.filter(user=user, name=DEMO_TOTP_DEVICE).first()
+        others = TOTPDevice.objects.filter(user=user)
+        (others.exclude(pk=device.pk) if device is not None else others).delete()
+        if device is not None and device.key == key and device.confirmed:
+            done.append(user.username)
+            continue
+        if device is None:
+            device = TOTPDevice(user=user, name=DEMO_TOTP_DEVICE)
+        device.key, device.confirmed, device.last_t, device.drift = key, True, -1, 0
+        device.save()
+        audit_append(
+            action="twofactor.enrol", object_type="user", object_id=user.username, note="GOVDESK_DEMO_TOTP_SECRET"
+        )
+        done.append(user.username)
+    return done
 
 
 def handlers_by_unit() -> dict[str, User]:

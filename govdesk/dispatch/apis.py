@@ -12,16 +12,17 @@ from typing import Any
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from govdesk.common.api import error_responses
 from govdesk.common.errors import ApplicationError, PermissionDenied
+from govdesk.common.parsers import BoundedJSONParser
 from govdesk.common.validators import has_control_characters
 from govdesk.org.models import Role
 from govdesk.workorders.models import CONTENT_MAX_LENGTH
+from govdesk.workorders.serializers import CategoryRefSerializer, UnitRefSerializer  # the schema's only *Ref shapes
 
 from . import selectors
 from .core.classifier import ModelUnavailable
@@ -51,16 +52,6 @@ class SuggestInputSerializer(serializers.Serializer):
         return attrs
 
 
-class CategoryRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    path = serializers.CharField()
-
-
-class UnitRefSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
-
-
 class RankedCategorySerializer(serializers.Serializer):
     label = serializers.CharField(help_text="the level-1 category name the model predicts")  # type: ignore[assignment]
     probability = serializers.FloatField()
@@ -88,7 +79,7 @@ def _valid(serializer: serializers.Serializer) -> dict[str, Any]:
 class SuggestApi(APIView):
     """Category and unit suggestions for a message being registered (operators and dispatchers)."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         request=SuggestInputSerializer,

@@ -10,13 +10,13 @@ from typing import Any
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from govdesk.common.api import error_responses
 from govdesk.common.errors import PermissionDenied
+from govdesk.common.parsers import BoundedJSONParser
 from govdesk.org.models import Role
 from govdesk.workorders.apis import _visible_order
 from govdesk.workorders.models import CONTENT_MAX_LENGTH
@@ -108,7 +108,7 @@ class WorkOrderSimilarApi(APIView):
 class DuplicatesApi(APIView):
     """Duplicate candidates for an order being typed in the console (operators and dispatchers)."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         request=DuplicatesInputSerializer,

@@ -11,13 +11,13 @@ from typing import Any
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from govdesk.common.api import Pagination, error_responses
 from govdesk.common.errors import PermissionDenied
+from govdesk.common.parsers import BoundedJSONParser
 
 from . import replycheck
 from .core.replycheck import ELEMENTS
@@ -97,7 +97,7 @@ class ReviewInputSerializer(serializers.Serializer):
 class ReplyCheckApi(APIView):
     """Score a draft reply against the citizen's request without storing it."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         request=ReplyCheckInputSerializer,
@@ -155,7 +155,7 @@ class WeakRepliesApi(APIView):
 class ReplyReviewApi(APIView):
     """A supervisor marks a flagged reply as reviewed (audited)."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         request=ReviewInputSerializer,

@@ -32,7 +32,7 @@ from govdesk.audit.services import audit_append
 from govdesk.cases.models import CaseKind
 from govdesk.common import clock
 from govdesk.common.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
-from govdesk.common.validators import has_control_characters
+from govdesk.common.validators import clean_text, has_control_characters
 from govdesk.org.models import CENTRE_ROLES, UNIT_ROLES, Role
 from govdesk.workorders import selectors as workorder_selectors
 from govdesk.workorders.models import WorkOrder
@@ -134,7 +134,8 @@ def _clean_input(field: str, value: Any, max_length: int, *, required: bool) -> 
         value = ""
     if not isinstance(value, str):
         raise ValidationFailed(_("Must be text."), fields={field: [_("Must be text.")]})
-    if required and not value.strip():
+    value = clean_text(value)
+    if required and not value:
         message = _("This field is required.")
         raise ValidationFailed(message, fields={field: [message]})
     if len(value) > max_length:

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from govdesk.catalog.models import AttributeDatatype, Category, CategoryAttribute
-from govdesk.common.masking import mask_id_number, mask_name, mask_phone
+from govdesk.common.masking import mask_personal_data_in_text
 from govdesk.workorders.models import WorkOrder
 from govdesk.workorders.states import Status
 
@@ -28,10 +27,6 @@ from .formats import Items
 from .selectors import OPEN311_OPEN
 
 LIST_DATATYPES = {AttributeDatatype.SINGLEVALUELIST, AttributeDatatype.MULTIVALUELIST}
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![\dXx])\d{17}[\dXx](?![\dXx])")
-_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 
 # Timeline actions as a citizen's app shows them.
 NOTE_SUMMARIES = {
@@ -57,16 +52,8 @@ def w3_datetime(value: datetime | None) -> str | None:
 
 
 def scrub(text: str, *, name: str = "") -> str:
-    """Free text without the personal data people type into it."""
-    if not text:
-        return text
-    text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text)
-    text = _MOBILE.sub(lambda m: mask_phone(m.group(0)), text)
-    text = _LANDLINE.sub(lambda m: mask_phone(m.group(0)), text)
-    text = _EMAIL.sub("***@***", text)
-    if name and len(name) >= 2:
-        text = text.replace(name, mask_name(name))
-    return text
+    """Free text without the personal data people type into it (the one scrubber of every public output)."""
+    return mask_personal_data_in_text(text, names=(name,))
 
 
 def _or_none(value: str) -> str | None:

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from govdesk.common.fields import EncryptedCharField, EncryptedJSONField
+
 
 class ApiKey(models.Model):
     """A client allowed to POST service requests. Only the key's SHA-256 is stored; the key is shown once."""
@@ -55,12 +57,14 @@ class Submission(models.Model):
     token = models.CharField(_("token"), max_length=64, unique=True, null=True, blank=True)
     account_id = models.CharField(_("account ID"), max_length=100, blank=True)
     device_id = models.CharField(_("device ID"), max_length=100, blank=True)
-    email = models.EmailField(_("email"), max_length=254, blank=True)
+    # Contact data is encrypted at rest (common.fields); the services check the e-mail address before it is stored.
+    email = EncryptedCharField(_("email"), max_length=254, blank=True)
     # A number the mainland phone rules do not recognise (an international client's): kept here, not on the order.
-    phone = models.CharField(_("other phone number"), max_length=30, blank=True)
+    phone = EncryptedCharField(_("other phone number"), max_length=30, blank=True)
     media_url = models.URLField(_("media URL"), max_length=500, blank=True)
-    # A batch submission's checked intake until the order is registered; emptied then (it holds personal data).
-    pending_intake = models.JSONField(_("pending intake"), default=dict, blank=True)
+    # A batch submission's checked intake until the order is registered; emptied then. It holds the citizen's phone
+    # and name, so it is encrypted as a whole.
+    pending_intake = EncryptedJSONField(_("pending intake"), default=dict, blank=True)
     error = models.CharField(_("error"), max_length=400, blank=True)
     received_at = models.DateTimeField(_("received at"))
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)

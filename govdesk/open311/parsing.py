@@ -11,7 +11,10 @@ ATTRIBUTE_FIELD = re.compile(r"^attribute\[([^\[\]]*)\](\[\])?$")
 
 
 def parse_w3_datetime(value: str) -> datetime | None:
-    """`2010-01-01T00:00:00Z` or `…+08:00`; None for anything else, including a date-time without a time zone."""
+    """`2010-01-01T00:00:00Z` or `…+08:00`; None for anything else, including a date-time without a time zone.
+
+    Its year is not checked here: the caller checks the range (`validate_supported_date`) and says so.
+    """
     text = value.strip()
     if "T" not in text and "t" not in text:
         return None
@@ -20,9 +23,6 @@ def parse_w3_datetime(value: str) -> datetime | None:
     except ValueError:
         return None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
-        return None
-    # Far-off years overflow when converted to UTC; no 311 request is that old or that far ahead.
-    if not 1900 <= parsed.year <= 2200:
         return None
     return parsed
 

@@ -25,7 +25,7 @@ from govdesk.audit.services import audit_append
 from govdesk.catalog.models import AttributeDatatype, Category, CategoryAttribute
 from govdesk.common import clock
 from govdesk.common.errors import ApplicationError, NotFound, ValidationFailed
-from govdesk.common.validators import has_control_characters, validate_phone
+from govdesk.common.validators import has_control_characters, validate_phone, validate_supported_date
 from govdesk.workorders.models import Channel, WorkOrder
 from govdesk.workorders.services import workorder_intake_clean, workorder_register
 
@@ -207,6 +207,11 @@ def _attribute_answer(attribute: CategoryAttribute, values: list[str], problems:
         moment = parse_w3_datetime(value)
         if moment is None:
             problems.add(name, _("Must be a date and time with a time zone, e.g. 2026-01-01T09:00:00+08:00."))
+            return None
+        try:
+            validate_supported_date(moment)
+        except ValidationError as exc:
+            problems.add(name, str(exc.messages[0]))
             return None
         return moment.isoformat()
     limit = 4000 if multiline else 200

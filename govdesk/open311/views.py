@@ -4,7 +4,6 @@ method an endpoint does not have, with an Allow header; 429 over a rate limit); 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -12,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
@@ -22,7 +22,8 @@ from django_ratelimit.core import is_ratelimited
 
 from govdesk.common import clock
 from govdesk.common.errors import ApplicationError
-from govdesk.common.validators import has_control_characters
+from govdesk.common.parsers import JSONTooDeepError, json_loads_bounded
+from govdesk.common.validators import has_control_characters, validate_supported_date
 
 from . import mappers, selectors, services
 from .errors import Open311Error, missing, not_found, open311_error_from
@@ -68,7 +69,9 @@ def _body_params(request: HttpRequest) -> tuple[dict[str, str], dict[str, list[s
     try:
         if content_type == "application/json":
             try:
-                body = json.loads(request.body.decode("utf-8") or "{}")
+                body = json_loads_bounded(request.body.decode("utf-8") or "{}")
+            except JSONTooDeepError as exc:
+                raise Open311Error(400, str(exc)) from None
             except (UnicodeDecodeError, ValueError):
                 raise Open311Error(400, _("The body is not valid JSON.")) from None
             if not isinstance(body, dict):
@@ -247,6 +250,11 @@ def request_query(params: dict[str, str]) -> selectors.RequestQuery:
             raise Open311Error(
                 400, _("%(name)s: Use the W3C format with a time zone, e.g. 2010-01-01T00:00:00Z.") % {"name": name}
             )
+        try:
+            # Far-off years overflow when converted to UTC (a 500); no 311 request is that old or that far ahead.
+            validate_supported_date(dates[name])
+        except DjangoValidationError as exc:
+            raise Open311Error(400, f"{name}: {exc.messages[0]}") from None
     start, end = dates["start_date"], dates["end_date"]
     if start is None and end is None:
         end = clock.now()

@@ -1,4 +1,6 @@
-from django.apps import AppConfig
+from typing import Any
+
+from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,11 +12,19 @@ class OrgConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        post_migrate.connect(_sync_roles, sender=self)
+        from . import receivers
+
+        receivers.connect()
+        post_migrate.connect(_sync_roles, dispatch_uid="org.sync_roles")
 
 
-def _sync_roles(**kwargs: object) -> None:
-    # Role groups are reference data every deployment needs; permissions exist only after migrate, hence here.
+def _sync_roles(app_config: Any = None, **kwargs: Any) -> None:
+    # Role groups are reference data every deployment needs. Their permissions exist only once every app's post-migrate
+    # step has created them (and the administrator roles hold permissions of apps before and after this one), so
+    # sync after the last app's.
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if with_models and app_config is not with_models[-1]:
+        return
     from .services import role_groups_sync
 
     role_groups_sync()

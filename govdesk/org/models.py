@@ -8,6 +8,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from govdesk.common.fields import EncryptedCharField
+
 
 class Role(models.TextChoices):
     """DOMAIN.md §1. Stored as Django groups named by these codes, so an account can hold several."""
@@ -78,12 +80,14 @@ class User(AbstractUser):
         Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone = EncryptedCharField(_("phone"), max_length=20, blank=True)  # encrypted at rest (common.fields)
     password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        # Nobody is a superuser: powers come from roles only (org/services.py, migration 0002).
+        constraints = [models.CheckConstraint(condition=models.Q(is_superuser=False), name="org_user_not_superuser")]
 
     def __str__(self) -> str:
         return self.display_name or self.username

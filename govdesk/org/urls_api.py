@@ -3,7 +3,6 @@ from django.urls import path
 from . import apis
 
 urlpatterns = [
-    path("auth/token/", apis.TokenObtainApi.as_view(), name="api-token"),
     path("me/", apis.MeApi.as_view(), name="api-me"),
     path("units/", apis.UnitListApi.as_view(), name="api-units"),
 ]

@@ -26,6 +26,7 @@ class ExportJob(models.Model):
     )
     filters = models.JSONField(_("filters"), default=dict, blank=True)
     unmask = models.BooleanField(_("full phone numbers"), default=False)
+    unmask_reason = models.CharField(_("reason for full phone numbers"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
     rows = models.PositiveIntegerField(_("rows"), default=0)
     expected_rows = models.PositiveIntegerField(_("expected rows"), default=0)
@@ -38,6 +39,9 @@ class ExportJob(models.Model):
         verbose_name = _("order export")
         verbose_name_plural = _("order exports")
         indexes = [models.Index(fields=["requested_by", "-created_at"]), models.Index(fields=["created_at"])]
+        # Bulk unmasking is its own right, granted per account by the security administrator: a role that may reveal
+        # one number on an order page does not by that alone take hundreds in one file.
+        permissions = [("export_unmasked", _("Can export the order list with full phone numbers"))]
 
     def __str__(self) -> str:
         return f"{self.pk} ({self.status})"

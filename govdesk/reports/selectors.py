@@ -106,7 +106,7 @@ def order_export_filters(params: Mapping[str, Any]) -> dict[str, Any]:
     form = OrderFilterForm({k: params.get(k, "") for k in form_keys})
     if not form.is_valid():
         fields = {k: [str(m) for m in v] for k, v in form.errors.items()}
-        raise ValidationFailed(_("Some filters are not valid."), fields=fields)
+        raise _filters_invalid(fields)
     # An unticked checkbox (False) is no filter, as in the order list.
     filters = {k: v for k, v in form.cleaned_data.items() if v is not None and v != "" and v is not False}
     errors: dict[str, list[str]] = {}
@@ -131,8 +131,18 @@ def order_export_filters(params: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(created_from, date) and isinstance(created_to, date) and created_from > created_to:
         errors["created_to"] = [_("The end date is before the start date.")]
     if errors:
-        raise ValidationFailed(_("Some filters are not valid."), fields=errors)
+        raise _filters_invalid(errors)
     return filters
+
+
+def _filters_invalid(fields: dict[str, list[str]]) -> ValidationFailed:
+    """The error page shows only the message, so it names each filter (as the order list labels it) and its problem."""
+    labels = [label for label, _value in export_filter_labels(dict.fromkeys(fields, ""))]
+    problems = "; ".join(
+        _("%(filter)s: %(problem)s") % {"filter": label, "problem": messages[0]}
+        for label, messages in zip(labels, fields.values(), strict=True)
+    )
+    return ValidationFailed(_("Some filters are not valid: %(problems)s") % {"problems": problems}, fields=fields)
 
 
 def order_export_queryset(*, user: Any, filters: dict[str, Any]) -> QuerySet[WorkOrder]:

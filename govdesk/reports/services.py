@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from govdesk.audit.services import audit_append
@@ -26,6 +26,7 @@ from govdesk.common.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from govdesk.common.validators import clean_text
 
 from . import exports, pdf, selectors
 from .labels import MONTHLY_FILE_PREFIX
@@ -34,6 +35,9 @@ from .xlsx import save
 
 logger = logging.getLogger(__name__)
 
+# Declared in ExportJob.Meta.permissions; granted per account by the security administrator.
+UNMASK_PERMISSION = "reports.export_unmasked"
+UNMASK_REASON_MAX_LENGTH = 200
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_TYPE = "application/pdf"
 
@@ -80,33 +84,76 @@ def _export_count_check(count: int) -> None:
         )
 
 
+def _unmask_reason_check(*, actor: Any, unmask: bool, reason: str | None) -> str:
+    """An export with full phone numbers needs its own permission and a reason (stored and audited); "" otherwise."""
+    if not unmask:
+        return ""
+    if not actor.has_perm(UNMASK_PERMISSION):
+        raise PermissionDenied(
+            _(
+                "Exporting full phone numbers needs its own permission, which the security administrator grants "
+                "per account. Export without full numbers, or reveal a number on the order's page."
+            )
+        )
+    text = clean_text(reason or "")
+    message = ""
+    if not text:
+        message = _("Give the reason for exporting full phone numbers; it is kept in the audit trail.")
+    elif len(text) > UNMASK_REASON_MAX_LENGTH:
+        message = _("At most %(n)d characters (now %(len)d).") % {"n": UNMASK_REASON_MAX_LENGTH, "len": len(text)}
+    if message:
+        raise ValidationFailed(message, fields={"reason": [message]})
+    return text
+
+
+def _unmask_count_check(*, unmask: bool, count: int) -> None:
+    """Above the cap the export is refused, never cut short: a truncated file would pass for the whole list."""
+    limit = _setting_int("UNMASK_EXPORT_MAX_ROWS")
+    if unmask and count > limit:
+        message = _(
+            "%(count)s orders match these filters; an export with full phone numbers holds at most %(limit)s. "
+            "Narrow the filters, or export without full numbers."
+        ) % {"count": f"{count:,}", "limit": f"{limit:,}"}
+        raise ValidationFailed(message, fields={"unmask": [message]})
+
+
 def orders_xlsx_request(
-    *, actor: Any, params: Mapping[str, Any], unmask: bool = False, ip_address: str | None = None
+    *,
+    actor: Any,
+    params: Mapping[str, Any],
+    unmask: bool = False,
+    reason: str | None = None,
+    ip_address: str | None = None,
 ) -> ExportFile | ExportJob:
     """The order list as xlsx: built now when it has at most EXPORT_INLINE_ROWS rows, otherwise queued for the task
-    worker as an ExportJob (a large export would hold the request, and a proxy's timeout, for tens of seconds)."""
+    worker as an ExportJob (a large export would hold the request, and a proxy's timeout, for tens of seconds).
+
+    With `unmask`: the permission reports.export_unmasked, a `reason` and at most UNMASK_EXPORT_MAX_ROWS rows."""
     selectors.order_export_check_role(actor)
+    reason = _unmask_reason_check(actor=actor, unmask=unmask, reason=reason)
     filters = selectors.order_export_filters(params)
     queryset = selectors.order_export_queryset(user=actor, filters=filters)
     count = queryset.count()
     _export_count_check(count)
+    _unmask_count_check(unmask=unmask, count=count)
     if count <= _setting_int("EXPORT_INLINE_ROWS"):
-        return _orders_file(actor=actor, filters=filters, queryset=queryset, unmask=unmask, ip_address=ip_address)
+        return _orders_file(
+            actor=actor, filters=filters, queryset=queryset, unmask=unmask, reason=reason, ip_address=ip_address
+        )
     now = clock.now()
     with transaction.atomic():
         job = ExportJob.objects.create(
             requested_by=actor,
             filters={k: str(params[k]) for k in selectors.ORDER_EXPORT_PARAMS if params.get(k) not in (None, "")},
             unmask=unmask,
+            unmask_reason=reason,
             expected_rows=count,
             created_at=now,
         )
-        _audit(
-            actor=actor,
-            action="report.orders_xlsx_queued",
-            details={"job": str(job.pk), "filters": filters, "rows": count, "unmasked": unmask},
-            ip_address=ip_address,
-        )
+        details: dict[str, Any] = {"job": str(job.pk), "filters": filters, "rows": count, "unmasked": unmask}
+        if unmask:
+            details["reason"] = reason
+        _audit(actor=actor, action="report.orders_xlsx_queued", details=details, ip_address=ip_address)
         job_pk = str(job.pk)
         transaction.on_commit(lambda: _export_job_enqueue(job_pk), robust=True)
     return job
@@ -128,7 +175,15 @@ def _export_path(name: str) -> Path:
 
 def export_job_run(job_pk: str) -> None:
     """Build a queued export as its requester, with the requester's current rights. Idempotent: a job that is no
-    longer queued (done, failed, or taken by another worker) is left alone."""
+    longer queued (done, failed, or taken by another worker) is left alone.
+
+    In the site's language (headers, error message), whatever the worker thread had active before.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        _export_job_build(job_pk)
+
+
+def _export_job_build(job_pk: str) -> None:
     with transaction.atomic():
         job = ExportJob.objects.select_for_update().filter(pk=job_pk, status=ExportStatus.QUEUED).first()
         if job is None:
@@ -141,7 +196,8 @@ def export_job_run(job_pk: str) -> None:
         user = job.requested_by
         if not user.is_active:
             raise PermissionDenied(_("The account that asked for this export is disabled."))
-        export = orders_xlsx_export(actor=user, params=job.filters, unmask=job.unmask)
+        # With the requester's rights of now: a permission withdrawn since the request is no longer there.
+        export = orders_xlsx_export(actor=user, params=job.filters, unmask=job.unmask, reason=job.unmask_reason)
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".part")
         with export.file, partial.open("wb") as out:
@@ -198,32 +254,40 @@ def export_jobs_maintain(*, now: datetime | None = None) -> dict[str, int]:
 
 
 def orders_xlsx_export(
-    *, actor: Any, params: Mapping[str, Any], unmask: bool = False, ip_address: str | None = None
+    *,
+    actor: Any,
+    params: Mapping[str, Any],
+    unmask: bool = False,
+    reason: str | None = None,
+    ip_address: str | None = None,
 ) -> ExportFile:
     """Every order `actor` may see under the order list's filters, as xlsx (at most ORDER_EXPORT_MAX_ROWS), built
-    now (the view goes through orders_xlsx_request, which queues large ones)."""
+    now (the view goes through orders_xlsx_request, which queues large ones); `unmask` as there."""
     selectors.order_export_check_role(actor)
+    reason = _unmask_reason_check(actor=actor, unmask=unmask, reason=reason)
     filters = selectors.order_export_filters(params)
     queryset = selectors.order_export_queryset(user=actor, filters=filters)
-    _export_count_check(queryset.count())
-    return _orders_file(actor=actor, filters=filters, queryset=queryset, unmask=unmask, ip_address=ip_address)
+    count = queryset.count()
+    _export_count_check(count)
+    _unmask_count_check(unmask=unmask, count=count)
+    return _orders_file(
+        actor=actor, filters=filters, queryset=queryset, unmask=unmask, reason=reason, ip_address=ip_address
+    )
 
 
 def _orders_file(
-    *, actor: Any, filters: dict[str, Any], queryset: Any, unmask: bool, ip_address: str | None
+    *, actor: Any, filters: dict[str, Any], queryset: Any, unmask: bool, reason: str, ip_address: str | None
 ) -> ExportFile:
-    """The workbook of checked filters and their counted queryset, audited."""
+    """The workbook of checked filters and their counted queryset, audited (with the reason when unmasked)."""
     wb, rows = exports.orders_workbook(
         selectors.order_export_rows(user=actor, queryset=queryset[: selectors.ORDER_EXPORT_MAX_ROWS], unmask=unmask)
     )
     target = _spooled()
     save(wb, target)
-    _audit(
-        actor=actor,
-        action="report.orders_xlsx",
-        details={"filters": filters, "rows": rows, "unmasked": unmask},
-        ip_address=ip_address,
-    )
+    details: dict[str, Any] = {"filters": filters, "rows": rows, "unmasked": unmask}
+    if unmask:
+        details["reason"] = reason
+    _audit(actor=actor, action="report.orders_xlsx", details=details, ip_address=ip_address)
     stamp = _stamp()
     return ExportFile(target, f"工单导出-{stamp}.xlsx", f"orders-{stamp}.xlsx", XLSX_TYPE, rows)
 

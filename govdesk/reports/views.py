@@ -38,7 +38,11 @@ def orders_xlsx(request: HttpRequest) -> HttpResponseBase:
     unmask = request.GET.get("unmask", "").lower() in TRUE_VALUES
     try:
         export = services.orders_xlsx_request(
-            actor=request.user, params=request.GET, unmask=unmask, ip_address=client_ip(request)
+            actor=request.user,
+            params=request.GET,
+            unmask=unmask,
+            reason=request.GET.get("reason"),
+            ip_address=client_ip(request),
         )
     except ApplicationError as exc:
         return application_error_page(request, exc)

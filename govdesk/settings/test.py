@@ -9,6 +9,9 @@ from .base import *  # noqa: F403
 from .base import GOVDESK
 
 SECRET_KEY = "test-only-secret-key-not-for-production-0123456789abcdef"
+# Test-only keys (32 bytes each, base64), never used anywhere else.
+GOVDESK_FIELD_KEYS = "test1:dGVzdC1vbmx5LWZpZWxkLWtleS0xLW5vdC1zZWNyZXQ="
+GOVDESK_BLIND_INDEX_KEY = "dGVzdC1vbmx5LWJsaW5kLWluZGV4LWtleS1ub3Qtc2VjcmV0"
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -27,6 +30,8 @@ GOVDESK = {
     # No classifier unless a test trains one (tests never read a model trained on this machine).
     "DISPATCH_MODEL_PATH": str(Path(tempfile.mkdtemp(prefix="govdesk-test-models-")) / "dispatch-classifier.joblib"),
     "EXPORT_DIR": tempfile.mkdtemp(prefix="govdesk-test-exports-"),
+    # Empty; tests that archive point it at their own tmp_path.
+    "AUDIT_ARCHIVE_DIR": tempfile.mkdtemp(prefix="govdesk-test-audit-archive-"),
 }
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

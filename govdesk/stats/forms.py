@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from govdesk.catalog.models import Category
+from govdesk.common.validators import validate_supported_date
 from govdesk.org.models import Unit, UnitKind
 from govdesk.workorders.forms import type_choices
 from govdesk.workorders.models import Channel
@@ -60,8 +61,18 @@ def stats_category_choices() -> list[tuple[str, str]]:
 
 class StatsFilterForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_supported_date],
+    )
+    date_to = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_supported_date],
+    )
     unit = forms.ChoiceField(label=_("Unit"), required=False, choices=())
     category = forms.ChoiceField(label=_("Category"), required=False, choices=())
     type = forms.ChoiceField(label=_("Type"), required=False, choices=())

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -24,6 +25,7 @@ from govdesk.catalog.models import Category, RequestType
 from govdesk.catalog.selectors import categories_cached, request_type_by_code, request_types_cached
 from govdesk.common import clock
 from govdesk.common.errors import PermissionDenied, ValidationFailed
+from govdesk.common.validators import validate_supported_date
 from govdesk.org.models import Role, Unit
 from govdesk.workorders.models import Channel, StatusChoices, WorkOrder
 
@@ -91,11 +93,16 @@ def _date(params: Mapping[str, str], field: str) -> date | None:
     if not raw:
         return None
     try:
-        if len(raw) == 10:
-            return date.fromisoformat(raw)
+        parsed = date.fromisoformat(raw) if len(raw) == 10 else None
     except ValueError:
-        pass
-    raise _invalid(field, _("Give the date as YYYY-MM-DD."))
+        parsed = None
+    if parsed is None:
+        raise _invalid(field, _("Give the date as YYYY-MM-DD."))
+    try:
+        validate_supported_date(parsed)
+    except DjangoValidationError as exc:
+        raise _invalid(field, str(exc.messages[0])) from None
+    return parsed
 
 
 def stats_filter_parse(params: Mapping[str, str], user: Any) -> StatsFilter:

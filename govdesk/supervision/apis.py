@@ -11,18 +11,18 @@ from typing import Any
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from govdesk.common.api import Pagination, error_responses
 from govdesk.common.errors import NotFound, PermissionDenied
+from govdesk.common.parsers import BoundedJSONParser
 from govdesk.org.models import Role
 
 from . import selectors, services
-from .models import Escalation, SupervisionCase
-from .permissions import supervision_can_view_all
+from .models import CASE_STATUS_CHOICES, Escalation, SupervisionCase
+from .permissions import supervision_can_view_all, supervision_check_case_actor, supervision_check_supervisor
 from .states import CaseAction, CaseStatus
 
 LIST_ROLES = (Role.SUPERVISOR, Role.DISPATCHER, Role.HANDLER, Role.UNIT_ADMIN)
@@ -102,7 +102,7 @@ class MostUrgedSerializer(serializers.Serializer):
 
 
 class CaseFilterSerializer(serializers.Serializer):
-    status = serializers.MultipleChoiceField(choices=[s.value for s in CaseStatus], required=False)
+    status = serializers.MultipleChoiceField(choices=CASE_STATUS_CHOICES, required=False)
     overdue = serializers.BooleanField(required=False, default=False)
     order = serializers.RegexField(r"^\d{8,20}$", required=False, max_length=32)
     unit = serializers.CharField(required=False, max_length=50)
@@ -112,36 +112,36 @@ def _days_field() -> serializers.IntegerField:
     return serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=services.ANSWER_DAYS_MAX)
 
 
-class OpenInputSerializer(serializers.Serializer):
+class SupervisionCaseOpenInputSerializer(serializers.Serializer):
     order = serializers.RegexField(r"^\d{8,20}$", max_length=32)
     reason = serializers.CharField(max_length=services.TEXT_MAX_LENGTH, trim_whitespace=False)
     answer_days = _days_field()
 
 
-class NoteInputSerializer(serializers.Serializer):
+class SupervisionCaseNoteInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=services.TEXT_MAX_LENGTH, trim_whitespace=False)
 
 
-class AnswerInputSerializer(serializers.Serializer):
+class SupervisionCaseAnswerInputSerializer(serializers.Serializer):
     answer = serializers.CharField(max_length=services.TEXT_MAX_LENGTH, trim_whitespace=False)
 
 
-class CloseInputSerializer(serializers.Serializer):
+class SupervisionCaseCloseInputSerializer(serializers.Serializer):
     note = serializers.CharField(
         max_length=services.TEXT_MAX_LENGTH, required=False, allow_blank=True, default="", trim_whitespace=False
     )
 
 
-class ReopenInputSerializer(serializers.Serializer):
+class SupervisionCaseReopenInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=services.TEXT_MAX_LENGTH, trim_whitespace=False)
     answer_days = _days_field()
 
 
 ACTION_INPUTS: dict[CaseAction, type[serializers.Serializer]] = {
-    CaseAction.NOTE: NoteInputSerializer,
-    CaseAction.ANSWER: AnswerInputSerializer,
-    CaseAction.CLOSE: CloseInputSerializer,
-    CaseAction.REOPEN: ReopenInputSerializer,
+    CaseAction.NOTE: SupervisionCaseNoteInputSerializer,
+    CaseAction.ANSWER: SupervisionCaseAnswerInputSerializer,
+    CaseAction.CLOSE: SupervisionCaseCloseInputSerializer,
+    CaseAction.REOPEN: SupervisionCaseReopenInputSerializer,
 }
 
 
@@ -160,7 +160,7 @@ def _detail(user: Any, pk: int) -> dict[str, Any]:
 class CaseListApi(APIView):
     """GET: the 督办 the caller may see (filters: status, overdue, order, unit). POST: a supervisor opens one."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         parameters=[CaseFilterSerializer],
@@ -180,7 +180,7 @@ class CaseListApi(APIView):
         return paginator.get_paginated_response(CaseSerializer(page, many=True).data)
 
     @extend_schema(
-        request=OpenInputSerializer,
+        request=SupervisionCaseOpenInputSerializer,
         responses={201: CaseDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
         summary="Open a supervision case (督办) on an order",
     )
@@ -188,7 +188,7 @@ class CaseListApi(APIView):
         user: Any = request.user
         if not user.has_role(Role.SUPERVISOR):
             raise PermissionDenied(_("Only supervisors may do this."))
-        form = OpenInputSerializer(data=request.data)
+        form = SupervisionCaseOpenInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
         sc = services.supervision_case_open(
@@ -218,10 +218,12 @@ class CaseDetailApi(APIView):
 class CaseActionApi(APIView):
     """One 督办 action; the service checks the actor (403) before the status (409)."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     case_action: CaseAction = CaseAction.NOTE
 
     def post(self, request: Request, pk: int) -> Response:
+        # The 督办 and the actor (404, 403) before the body (400); its status (409) is the service's last check.
+        supervision_check_case_actor(request.user, pk, self.case_action)
         form = ACTION_INPUTS[self.case_action](data=request.data)
         form.is_valid(raise_exception=True)
         sc = services.CASE_ACTION_SERVICES[self.case_action](case_id=pk, actor=request.user, **form.validated_data)
@@ -229,6 +231,11 @@ class CaseActionApi(APIView):
 
 
 def case_action_view(action: CaseAction) -> Any:
+    # A function of its own per action: extend_schema annotates the function object it is given, so decorating the
+    # shared CaseActionApi.post would leave every action with the last one's operation id and request body.
+    def post(self: CaseActionApi, request: Request, pk: int) -> Response:
+        return CaseActionApi.post(self, request, pk)
+
     view_class: type[CaseActionApi] = type(
         f"Case{action.value.title()}Api",
         (CaseActionApi,),
@@ -239,22 +246,23 @@ def case_action_view(action: CaseAction) -> Any:
                 responses={200: CaseDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
                 summary=f"Supervision case: {action.value}",
                 operation_id=f"supervision_case_{action.value}",
-            )(CaseActionApi.post),
+            )(post),
         },
     )
     return view_class.as_view()
 
 
 class EscalationHandleApi(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
-        request=CloseInputSerializer,
+        request=SupervisionCaseCloseInputSerializer,
         responses={200: EscalationSerializer, **error_responses(400, 401, 403, 404, 409)},
         summary="Mark an escalation handled",
     )
     def post(self, request: Request, pk: int) -> Response:
-        form = CloseInputSerializer(data=request.data)
+        supervision_check_supervisor(request.user)  # the role (403) before the body (400)
+        form = SupervisionCaseCloseInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         escalation = services.supervision_escalation_handle(
             escalation_id=pk, actor=request.user, note=form.validated_data["note"]

@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from govdesk.cases.models import CaseUnit
-from govdesk.common.errors import PermissionDenied
+from govdesk.common.errors import NotFound, PermissionDenied
 from govdesk.org.models import Role
 from govdesk.workorders.permissions import actor_unit_ids
 
@@ -80,3 +80,13 @@ def supervision_check_actor(user: Any, sc: SupervisionCase, action: CaseAction) 
         raise PermissionDenied(_("Only the order's primary unit answers a supervision case."))
     if not supervision_is_primary_unit_member(user, sc.case_id):
         raise PermissionDenied(_("This order's supervision case is not for your unit."))
+
+
+def supervision_check_case_actor(user: Any, case_id: int, action: CaseAction) -> None:
+    """404 if there is no such 督办, 403 unless the user may take `action` on it: what the API and the pages check
+    before reading the action's input, so that a stranger gets 403 whatever the body (and never learns what the
+    body should hold). The service checks again, with the row locked."""
+    sc = SupervisionCase.objects.filter(pk=case_id).select_related("case").first()
+    if sc is None:
+        raise NotFound(_("No supervision case %(id)s.") % {"id": case_id})
+    supervision_check_actor(user, sc, action)

@@ -26,7 +26,7 @@ from govdesk.cases.models import Case, CaseEvent
 from govdesk.cases.services import case_deadlines_sweep, case_event_record
 from govdesk.common import clock
 from govdesk.common.errors import ApplicationError, InvalidTransition, NotFound, ValidationFailed
-from govdesk.common.validators import validate_multiline_text
+from govdesk.common.validators import clean_text, validate_multiline_text
 from govdesk.org.models import Role, Unit, UnitKind, User
 from govdesk.workorders.models import WorkOrder
 from govdesk.workorders.services import workorder_supervise, workorder_urge
@@ -73,7 +73,8 @@ def _text(value: Any, field_name: str, *, required: bool) -> str:
         value = ""
     if not isinstance(value, str):
         raise ValidationFailed(_("Must be text."), fields={field_name: [_("Must be text.")]})
-    value = value.strip()
+    # Invisible text (zero-width or bidi-override characters only) is empty, so `required` refuses it.
+    value = clean_text(value)
     message = ""
     if required and not value:
         message = _("This field is required.")
@@ -303,10 +304,10 @@ def supervision_sweep(*, now: datetime | None = None) -> SweepResult:
 def supervision_escalation_handle(*, escalation_id: int, actor: Any, note: str = "") -> Escalation:
     """A supervisor has dealt with an escalation (or is about to, by opening a 督办); it leaves the worklist."""
     supervision_check_supervisor(actor)
-    note = _text(note, "note", required=False)
     escalation = Escalation.objects.select_for_update().filter(pk=escalation_id).first()
     if escalation is None:
         raise NotFound(_("No such escalation."))
+    note = _text(note, "note", required=False)
     if escalation.status != EscalationStatus.OPEN:
         raise InvalidTransition(_("This escalation has already been dealt with."))
     _escalation_close(escalation, actor, note)
@@ -410,17 +411,21 @@ def supervision_supervise_action(*, order: WorkOrder | str, actor: Any, note: st
 
 
 def _begin(case_id: int, actor: Any, action: CaseAction) -> SupervisionCase:
-    """Lock the 督办 and check, in this order: that it exists (404), the actor (403), the status (409)."""
+    """Lock the 督办 and check that it exists (404) and the actor (403). The caller then reads its input (400) and
+    calls _check_status (409): a stranger learns neither what the input should be nor the 督办's state."""
     sc = SupervisionCase.objects.select_for_update().filter(pk=case_id).select_related("case").first()
     if sc is None:
         raise NotFound(_("No supervision case %(id)s.") % {"id": case_id})
     supervision_check_actor(actor, sc, action)
+    return sc
+
+
+def _check_status(sc: SupervisionCase, action: CaseAction) -> None:
     if case_transition_for(sc.status, action) is None:
         raise InvalidTransition(
             _("“%(action)s” is not possible while the supervision case is “%(status)s”.")
             % {"action": action.value, "status": sc.get_status_display()}
         )
-    return sc
 
 
 def _record(sc: SupervisionCase, action: str, actor: Any, note: str, from_status: str, **data: Any) -> None:
@@ -439,8 +444,9 @@ def _record(sc: SupervisionCase, action: str, actor: Any, note: str, from_status
 @transaction.atomic
 def supervision_case_note(*, case_id: int, actor: Any, note: str) -> SupervisionCase:
     """督办意见: a supervisor's note on an open or answered 督办."""
-    note = _text(note, "note", required=True)
     sc = _begin(case_id, actor, CaseAction.NOTE)
+    note = _text(note, "note", required=True)
+    _check_status(sc, CaseAction.NOTE)
     sc.updated_at = clock.now()
     sc.save(update_fields=["updated_at"])
     _entry(sc, EntryKind.NOTE, actor, note)
@@ -451,8 +457,9 @@ def supervision_case_note(*, case_id: int, actor: Any, note: str) -> Supervision
 @transaction.atomic
 def supervision_case_answer(*, case_id: int, actor: Any, answer: str) -> SupervisionCase:
     """督办答复: the order's primary unit answers; the supervisor then reviews it."""
-    answer = _text(answer, "answer", required=True)
     sc = _begin(case_id, actor, CaseAction.ANSWER)
+    answer = _text(answer, "answer", required=True)
+    _check_status(sc, CaseAction.ANSWER)
     now = clock.now()
     from_status = sc.status
     sc.status = CaseStatus.ANSWERED
@@ -470,8 +477,9 @@ def supervision_case_answer(*, case_id: int, actor: Any, answer: str) -> Supervi
 @transaction.atomic
 def supervision_case_close(*, case_id: int, actor: Any, note: str = "") -> SupervisionCase:
     """办结督办: the supervisor accepts the answer (or withdraws an unanswered 督办, saying why)."""
-    note = _text(note, "note", required=False)
     sc = _begin(case_id, actor, CaseAction.CLOSE)
+    note = _text(note, "note", required=False)
+    _check_status(sc, CaseAction.CLOSE)
     if sc.status == CaseStatus.OPEN and not note:
         message = _("Say why the supervision case is closed without an answer.")
         raise ValidationFailed(message, fields={"note": [message]})
@@ -487,9 +495,10 @@ def supervision_case_close(*, case_id: int, actor: Any, note: str = "") -> Super
 @transaction.atomic
 def supervision_case_reopen(*, case_id: int, actor: Any, reason: str, answer_days: Any = None) -> SupervisionCase:
     """重新督办: the answer is not good enough; the unit answers again by a new deadline."""
+    sc = _begin(case_id, actor, CaseAction.REOPEN)
     reason = _text(reason, "reason", required=True)
     days = _answer_days(answer_days)
-    sc = _begin(case_id, actor, CaseAction.REOPEN)
+    _check_status(sc, CaseAction.REOPEN)
     now = clock.now()
     from_status = sc.status
     sc.status = CaseStatus.OPEN

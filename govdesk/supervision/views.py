@@ -23,7 +23,7 @@ from govdesk.web.shortcuts import application_error_page, client_ip, error_page,
 from . import selectors, services
 from .forms import CASE_ACTION_FORMS, CaseActionForm, EscalationHandleForm, OpenCaseForm
 from .models import SupervisionCase
-from .permissions import supervision_check_actor
+from .permissions import supervision_check_actor, supervision_check_case_actor
 from .states import CaseAction, case_actions_from
 
 
@@ -109,6 +109,11 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         act = CaseAction(action)
     except ValueError:
         raise Http404 from None
+    try:
+        # The 督办 and the actor (404, 403) before the form (400); the status (409) is the service's last check.
+        supervision_check_case_actor(request.user, pk, act)
+    except ApplicationError as exc:
+        return application_error_page(request, exc)
     form = CASE_ACTION_FORMS[act](request.POST)
     if not form.is_valid():
         return _form_error(request, form)

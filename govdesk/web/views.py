@@ -1,11 +1,10 @@
-"""Login, the home redirect, and the public citizen pages (submit and track, no login)."""
+"""The home redirect and the public citizen pages (submit and track, no login). Logging in: login.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -45,11 +44,6 @@ def home(request: HttpRequest) -> HttpResponse:
     response = render(request, "web/home.html", {"admin_url": reverse("admin:index") if user.is_staff else ""})
     add_never_cache_headers(response)
     return response
-
-
-class GovDeskLoginView(LoginView):
-    template_name = "web/login.html"
-    redirect_authenticated_user = True
 
 
 def _rate(key: str) -> Any:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,13 +26,15 @@ from rest_framework.views import APIView
 from govdesk.cases.attachments import CheckedFile, attachments_check
 from govdesk.cases.models import Attachment
 from govdesk.common.api import Pagination, error_responses
+from govdesk.common.crypto import normalize_phone_for_index
 from govdesk.common.errors import NotFound, PermissionDenied, ValidationFailed
+from govdesk.common.parsers import BoundedJSONParser
 from govdesk.common.validators import validate_phone
 from govdesk.org.models import CENTRE_ROLES, UNIT_ROLES, Role
 
 from . import selectors, services
 from .models import Channel, WorkOrder
-from .permissions import workorder_check_role
+from .permissions import workorder_check_role, workorder_refusal_is_not_found
 from .serializers import (
     ACTION_INPUTS,
     NUMBER_PATTERN,
@@ -67,12 +69,13 @@ def _check_number(number: str) -> None:
 
 
 def _visible_order(user: Any, number: str) -> WorkOrder:
-    """The order if the caller may see it; 403 if it exists but is not theirs to see; 404 if there is none."""
+    """The order if the caller may see it; 404 if there is none; 403 if it exists but is not theirs to see, except
+    for a citizen, who gets the same 404 (workorder_refusal_is_not_found)."""
     _check_number(number)
     order = selectors.workorder_get(user=user, number=number)
     if order is not None:
         return order
-    if WorkOrder.objects.filter(number=number).exists():
+    if not workorder_refusal_is_not_found(user) and WorkOrder.objects.filter(number=number).exists():
         raise PermissionDenied(_("You cannot see this work order."))
     raise NotFound(_("No work order with number %(n)s.") % {"n": number})
 
@@ -113,7 +116,7 @@ class WorkOrderListCreateApi(APIView):
     """
 
     pagination_class = Pagination
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser]
 
     @extend_schema(
         parameters=[WorkOrderListFilterSerializer],
@@ -167,22 +170,40 @@ class WorkOrderListCreateApi(APIView):
 
 
 class WorkOrderLookupApi(APIView):
-    """The caller's earlier orders by phone number, for the operator console (operators and dispatchers only)."""
+    """The caller's earlier orders by phone number, for the operator console (operators and dispatchers only).
+
+    POST the number in the body: a query string ends up in the access logs of every proxy and server on the way, so
+    GET (the first version of this endpoint) is kept only for existing clients and is deprecated."""
+
+    parser_classes = [BoundedJSONParser]
+
+    @extend_schema(
+        request=PhoneLookupSerializer,
+        responses={200: WorkOrderListSerializer(many=True), **error_responses(400, 401, 403)},
+        summary="Earlier orders of a phone number",
+    )
+    def post(self, request: Request) -> Response:
+        return self._lookup(request, request.data)
 
     @extend_schema(
         parameters=[PhoneLookupSerializer],
         responses={200: WorkOrderListSerializer(many=True), **error_responses(400, 401, 403)},
-        summary="Earlier orders of a phone number",
+        summary="Earlier orders of a phone number (deprecated: the number lands in access logs; POST it)",
+        deprecated=True,
     )
     def get(self, request: Request) -> Response:
+        return self._lookup(request, request.query_params)
+
+    def _lookup(self, request: Request, data: Any) -> Response:
         user: Any = request.user
         if not user.has_role(Role.OPERATOR, Role.DISPATCHER):
             raise PermissionDenied(_("Only operators and dispatchers look up callers."))
-        params = PhoneLookupSerializer(data=request.query_params)
+        params = PhoneLookupSerializer(data=data)
         params.is_valid(raise_exception=True)
         phone = params.validated_data["phone"]
         try:
-            validate_phone(phone)
+            # As the blind index reads it (digits only), so "138-1234-5678" looks up like "13812345678".
+            validate_phone(normalize_phone_for_index(phone))
         except DjangoValidationError as exc:
             raise ValidationFailed(exc.messages[0], fields={"phone": exc.messages}) from None
         orders = selectors.workorder_by_phone(user=user, phone=phone)
@@ -206,7 +227,7 @@ class WorkOrderActionApi(APIView):
 
     workorder_action: Action
     input_serializer: type[serializers.Serializer]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     def take(self, request: Request, number: str) -> Response:
         _check_number(number)
@@ -226,10 +247,10 @@ def _action_view(action: Action) -> type[WorkOrderActionApi]:
     """One view class per action, so that the schema documents each action's own request body."""
     input_cls = ACTION_INPUTS[action]
     request_schema: Any = input_cls
-    parsers: list[Any] = [JSONParser]
+    parsers: list[Any] = [BoundedJSONParser]
     if action is Action.REPLY:
         request_schema = {"application/json": input_cls, "multipart/form-data": ReplyMultipartInput}
-        parsers = [JSONParser, MultiPartParser]
+        parsers = [BoundedJSONParser, MultiPartParser]
     service_doc = (services.ACTION_SERVICES[action].__doc__ or "").strip()
 
     class View(WorkOrderActionApi):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govdesk.catalog.models import RequestType, Urgency
 from govdesk.catalog.selectors import category_leaves
+from govdesk.common.validators import validate_supported_date
 from govdesk.org.models import Unit, UnitKind
 
 from .models import CONTENT_MAX_LENGTH, Channel, Satisfaction, StatusChoices
@@ -358,8 +359,18 @@ class OrderFilterForm(forms.Form):
         label=_("Category"), required=False, max_length=400, widget=forms.TextInput(attrs={"list": "category-paths"})
     )
     unit = forms.ChoiceField(label=_("Unit"), required=False, choices=())
-    created_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    created_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    created_from = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_supported_date],
+    )
+    created_to = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_supported_date],
+    )
     channel = forms.ChoiceField(label=_("Channel"), required=False, choices=())
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     due_soon = forms.BooleanField(label=_("Due soon only"), required=False)

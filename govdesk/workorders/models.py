@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govdesk.cases.models import Case
 from govdesk.catalog.models import Urgency
+from govdesk.common.fields import BlindIndexField, EncryptedCharField
 
 from .states import Status
 
@@ -51,8 +52,12 @@ class WorkOrder(Case):
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     citizen_name = models.CharField(_("citizen name"), max_length=50, blank=True)
-    citizen_phone = models.CharField(_("citizen phone"), max_length=20, blank=True, db_index=True)
-    citizen_id_number = models.CharField(_("citizen ID number"), max_length=18, blank=True)
+    # Encrypted at rest (common.fields): only the blind indexes below can be searched, and only for equality (the
+    # operator console's caller history).
+    citizen_phone = EncryptedCharField(_("citizen phone"), max_length=20, blank=True)
+    citizen_id_number = EncryptedCharField(_("citizen ID number"), max_length=18, blank=True)
+    citizen_phone_index = BlindIndexField(source="citizen_phone", kind="phone")
+    citizen_id_number_index = BlindIndexField(source="citizen_id_number", kind="id_number")
     confidential = models.BooleanField(_("confidential reporter"), default=False)
     # Answers to the category's extra questions, by attribute code.
     attributes = models.JSONField(_("answers to the category's questions"), default=dict, blank=True)

@@ -65,6 +65,18 @@ def workorder_can_view(user: Any, order: WorkOrder) -> bool:
     return False
 
 
+def workorder_refusal_is_not_found(user: Any) -> bool:
+    """Whether an order this user may not see is answered "not found" rather than "forbidden".
+
+    For citizens (and no one on the staff): order numbers are sequential, and a 403 for others' orders beside a 404
+    for unused numbers would tell a citizen which numbers exist, and so how many orders a day the district takes.
+    Staff keep the 403: they know orders exist and need to tell "not mine" from "mistyped".
+    """
+    return bool(user.has_role(Role.CITIZEN)) and not user.has_role(
+        *CENTRE_ROLE_CODES, *READ_ALL_ROLE_CODES, *UNIT_ROLE_CODES
+    )
+
+
 def _in_scope(user: Any, order: WorkOrder, scope: Scope) -> bool:
     units = actor_unit_ids(user)
     if not units:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from govdesk.cases.models import CaseEvent
 from govdesk.cases.selectors import due_soon_q, overdue_q
 from govdesk.common import clock
-from govdesk.common.validators import normalize_phone
+from govdesk.common.crypto import blind_index, normalize_phone_for_index
 from govdesk.org.models import Unit
 
 from .models import WorkOrder
@@ -100,11 +100,12 @@ def workorder_timeline(*, order: WorkOrder, public_only: bool = False) -> QueryS
 
 
 def workorder_by_phone(*, user: Any, phone: str, limit: int = 20) -> QuerySet[WorkOrder]:
-    """The caller's earlier orders, for the operator console."""
-    normalized = normalize_phone(phone)
+    """The caller's earlier orders, for the operator console: an equality on the phone's indexed blind index (the
+    phone itself is encrypted), so "138 0013 8000", "+86 13800138000" and "13800138000" find the same orders."""
+    normalized = normalize_phone_for_index(phone)
     if len(normalized) < 7:
         return WorkOrder.objects.none()
-    return workorder_list(user=user).filter(citizen_phone=normalized)[:limit]
+    return workorder_list(user=user).filter(citizen_phone_index=blind_index("phone", normalized))[:limit]
 
 
 def workorder_dispatch_queue(*, user: Any) -> QuerySet[WorkOrder]:

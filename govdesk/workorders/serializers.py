@@ -21,12 +21,13 @@ from govdesk.catalog.models import RequestType, Urgency
 from govdesk.common.api import FieldsOnceMixin
 from govdesk.common.errors import PermissionDenied
 from govdesk.common.masking import mask_id_number, mask_name, mask_phone
+from govdesk.common.validators import validate_supported_date
 from govdesk.org.models import Role, Unit, UnitKind
 
 from .models import Channel, Satisfaction, WorkOrder
 from .permissions import workorder_can_reveal, workorder_check_transition_actor
 from .selectors import PRIMARY_UNIT_NONE, workorder_timeline
-from .services import Registration
+from .services import CO_UNITS_MAX, Registration
 from .states import TRANSITIONS, Action, Status, actions_from
 
 NUMBER_PATTERN = r"^[0-9A-Za-z-]{1,32}$"
@@ -111,8 +112,10 @@ class WorkOrderListFilterSerializer(serializers.Serializer):
     type = serializers.CharField(required=False, max_length=20, help_text="A request-type code.")
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
-    created_from = serializers.DateField(required=False, input_formats=["%Y-%m-%d"])
-    created_to = serializers.DateField(required=False, input_formats=["%Y-%m-%d"])
+    created_from = serializers.DateField(
+        required=False, input_formats=["%Y-%m-%d"], validators=[validate_supported_date]
+    )
+    created_to = serializers.DateField(required=False, input_formats=["%Y-%m-%d"], validators=[validate_supported_date])
     text = serializers.CharField(required=False, max_length=200, help_text="Number, or words in title/content/address.")
     overdue = serializers.BooleanField(required=False, default=False)
     due_soon = serializers.BooleanField(required=False, default=False)
@@ -183,9 +186,21 @@ def _text(**kwargs: Any) -> serializers.CharField:
     return serializers.CharField(allow_blank=True, trim_whitespace=False, **kwargs)
 
 
+class CoUnitsField(serializers.ListField):
+    """Co-unit codes; the count is checked before any item is (10,000 of them must not cost 10,000 checks)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(child=UnitCodeField(), max_length=CO_UNITS_MAX, **kwargs)
+
+    def to_internal_value(self, data: Any) -> list[Any]:
+        if isinstance(data, list) and len(data) > CO_UNITS_MAX:
+            self.fail("max_length", max_length=CO_UNITS_MAX)
+        return super().to_internal_value(data)
+
+
 class DispatchInput(serializers.Serializer):
     unit = UnitCodeField(help_text="The primary unit (主办).")
-    co_units = serializers.ListField(child=UnitCodeField(), required=False, help_text="Co-units (协办).")
+    co_units = CoUnitsField(required=False, help_text=f"Co-units (协办), at most {CO_UNITS_MAX}.")
     note = _text(required=False)
 
 
@@ -201,7 +216,7 @@ class ReturnInput(serializers.Serializer):
 class ReviewReturnInput(serializers.Serializer):
     approve = StrictBooleanField(help_text="true: re-dispatch to `unit`; false: send back to the same unit.")
     unit = UnitCodeField(required=False)
-    co_units = serializers.ListField(child=UnitCodeField(), required=False)
+    co_units = CoUnitsField(required=False)
     note = _text(required=False)
 
 

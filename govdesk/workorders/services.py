@@ -31,6 +31,7 @@ from govdesk.common import clock
 from govdesk.common.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from govdesk.common.services import counter_next
 from govdesk.common.validators import (
+    clean_text,
     normalize_phone,
     validate_id_number,
     validate_multiline_text,
@@ -45,6 +46,7 @@ from .permissions import (
     workorder_can_view,
     workorder_check_role,
     workorder_check_transition_actor,
+    workorder_refusal_is_not_found,
 )
 from .states import OPEN_STATUSES, Action, Status, Transition, transition_for
 
@@ -82,7 +84,8 @@ def _text(errors: _Errors, field: str, value: Any, *, required: bool, max_length
     if not isinstance(value, str):
         errors.add(field, _("Must be text."))
         return ""
-    value = value.strip()
+    # Invisible text (zero-width or bidi-override characters only) is empty, so `required` refuses it.
+    value = clean_text(value)
     if required and not value:
         errors.add(field, _("This field is required."))
     elif len(value) > max_length:
@@ -296,6 +299,10 @@ def _move(
     return order
 
 
+# 协办 units of one order: a handful in practice; the cap keeps a request's work (and its audit row) bounded.
+CO_UNITS_MAX = 20
+
+
 def _unit(value: Unit | str | int | None, field: str) -> Unit:
     unit: Unit | None
     if isinstance(value, Unit):
@@ -310,8 +317,26 @@ def _unit(value: Unit | str | int | None, field: str) -> Unit:
     return unit
 
 
+def _co_units_count_check(values: Sequence[Unit | str | int], field: str) -> None:
+    """Before any lookup: a list longer than CO_UNITS_MAX is refused without a query per unit in it."""
+    if len(values) > CO_UNITS_MAX:
+        message = _("At most %(n)d co-units (now %(len)d).") % {"n": CO_UNITS_MAX, "len": len(values)}
+        raise ValidationFailed(message, fields={field: [message]})
+
+
 def _units(values: Sequence[Unit | str | int], field: str) -> list[Unit]:
-    return [_unit(v, field) for v in values]
+    """The co-units in the order given, duplicates dropped, looked up in one query (their count was checked)."""
+    _co_units_count_check(values, field)
+    codes = list(dict.fromkeys(str(v) for v in values if not isinstance(v, Unit) and v not in (None, "")))
+    by_code = {u.code: u for u in Unit.objects.filter(code__in=codes)} if codes else {}
+    units: dict[int, Unit] = {}
+    for value in values:
+        unit = value if isinstance(value, Unit) else by_code.get(str(value)) if value not in (None, "") else None
+        if unit is None or not unit.is_active or not unit.accepts_orders:
+            message = _("Unknown unit, or a unit that does not take work orders.")
+            raise ValidationFailed(message, fields={field: [message]})
+        units.setdefault(unit.pk, unit)
+    return list(units.values())
 
 
 # --- intake -------------------------------------------------------------------------------------------------------
@@ -427,9 +452,11 @@ def workorder_dispatch(
 ) -> WorkOrder:
     """派单: send to a primary unit (主办) and optional co-units (协办); the sign-for clock starts."""
     note = _note(note)
+    # Sizes, then role and state, then the units: a request that cannot succeed costs no query per unit.
+    _co_units_count_check(co_units, "co_units")
+    order, row = _begin(order, actor, Action.DISPATCH)
     primary = _unit(unit, "unit")
     co = _units(co_units, "co_units")
-    order, row = _begin(order, actor, Action.DISPATCH)
     now = clock.now()
     case_units_assign(case=order, primary=primary, co_units=co)
     order.sign_due_at, _finish = _deadlines(order, now)
@@ -475,9 +502,10 @@ def workorder_review_return(
 ) -> WorkOrder:
     """Decide a return: approve and re-dispatch (改派) to another unit, or reject and send it back."""
     note = _note(note)
+    _co_units_count_check(co_units, "co_units")
+    order, row = _begin(order, actor, Action.REVIEW_RETURN)
     new_unit = _unit(unit, "unit") if approve else None
     co = _units(co_units, "co_units") if approve else []
-    order, row = _begin(order, actor, Action.REVIEW_RETURN)
     pending = order.returns.filter(status="pending").order_by("-returned_at").first()
     _guard(pending is not None, _("There is no return to review."))
     assert pending is not None
@@ -807,6 +835,9 @@ def workorder_pii_reveal(*, order: WorkOrder | str, actor: Any, field: str, ip_a
             ip_address=ip_address,
         )
     if not allowed:
+        if workorder_refusal_is_not_found(actor) and not workorder_can_view(actor, found):
+            # Audited above all the same; the answer is the one for a number nobody uses.
+            raise NotFound(_("No work order with number %(n)s.") % {"n": number})
         raise PermissionDenied(_("Your role may not see this personal data unmasked."))
     return str(getattr(found, field))
 

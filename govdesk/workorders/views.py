@@ -47,6 +47,7 @@ from .permissions import (
     workorder_can_view,
     workorder_check_role,
     workorder_check_transition_actor,
+    workorder_refusal_is_not_found,
 )
 from .states import TRANSITIONS, Action, Status, actions_from
 
@@ -76,11 +77,12 @@ def _add_errors(form: Any, error: ValidationFailed) -> None:
 
 
 def _find_order(request: HttpRequest, number: str) -> WorkOrder | HttpResponse:
-    """The order if this user may see it; 404 if there is none, 403 if it exists but is not theirs."""
+    """The order if this user may see it; 404 if there is none, 403 if it exists but is not theirs (a citizen gets
+    the same 404: workorder_refusal_is_not_found)."""
     order = selectors.workorder_get(user=request.user, number=number)
     if order is not None:
         return order
-    if WorkOrder.objects.filter(number=number).exists():
+    if not workorder_refusal_is_not_found(request.user) and WorkOrder.objects.filter(number=number).exists():
         return error_page(request, _("You may not see this work order."), 403)
     return error_page(request, _("No work order with number %(n)s.") % {"n": number}, 404)
 
@@ -240,10 +242,11 @@ def console(request: HttpRequest) -> HttpResponse:
 
 
 @staff_page(*INTAKE_ROLES)
-@require_GET
+@require_POST
 def console_history(request: HttpRequest) -> HttpResponse:
-    """The caller's earlier orders, as an HTML fragment the console fetches when the phone is typed."""
-    phone = request.GET.get("phone", "")[:30]
+    """The caller's earlier orders, as an HTML fragment the console fetches when the phone is typed. POST, so the
+    number stays out of the URL and therefore out of every access log."""
+    phone = request.POST.get("phone", "")[:30]
     orders = list(selectors.workorder_by_phone(user=request.user, phone=phone))
     return render(request, "workorders/_history.html", {"orders": orders, "phone": phone})
 
@@ -361,11 +364,21 @@ def reply_check_review(request: HttpRequest, pk: int) -> HttpResponse:
 def order_list(request: HttpRequest) -> HttpResponse:
     form = OrderFilterForm(request.GET or None)
     filters = form.filters() if request.GET else {}
-    page = _page(request, selectors.workorder_list(user=request.user, filters=filters), LIST_PAGE_SIZE)
+    orders = selectors.workorder_list(user=request.user, filters=filters)
+    # A filter that cannot be applied (a date out of range, an unknown status) shows its error and no orders: the
+    # whole list under a filter the person believes applied would mislead.
+    invalid = form.is_bound and not form.is_valid()
+    page = _page(request, orders.none() if invalid else orders, LIST_PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "category_paths": category_paths()}
-    return render(request, "workorders/list.html", context)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "category_paths": category_paths(),
+        "unmask_export_max_rows": settings.GOVDESK["UNMASK_EXPORT_MAX_ROWS"],
+    }
+    return render(request, "workorders/list.html", context, status=400 if invalid else 200)
 
 
 @staff_page()

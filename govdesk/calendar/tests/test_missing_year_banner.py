@@ -8,7 +8,8 @@ import time_machine
 
 from govdesk.calendar.models import CalendarYear
 from govdesk.calendar.selectors import calendar_invalidate, calendar_missing_years
-from govdesk.org.tests.factories import UserFactory
+from govdesk.org.models import Role
+from govdesk.org.tests.factories import UserFactory, login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -34,8 +35,8 @@ def test_an_entered_year_is_no_longer_missing() -> None:
 
 @time_machine.travel("2026-11-27 10:00 +0800", tick=False)
 def test_admin_pages_carry_the_banner(client: Any) -> None:
-    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
-    client.force_login(admin)
+    admin: Any = UserFactory(username="root", roles=[Role.SYSADMIN])
+    login_verified(client, admin)
     page = client.get("/admin/").content.decode()
     assert "2027" in page and "calendar_import" in page
     CalendarYear.objects.create(year=2027)

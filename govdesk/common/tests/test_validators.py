@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
@@ -17,6 +18,7 @@ from govdesk.common.validators import (
     validate_multiline_text,
     validate_no_control_characters,
     validate_phone,
+    validate_supported_date,
 )
 
 
@@ -168,3 +170,25 @@ def test_control_characters(text: str, single_line_ok: bool, multi_line_ok: bool
             with pytest.raises(ValidationError) as excinfo:
                 validator(text)
             assert excinfo.value.code == "control"
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        (date(2000, 1, 1), True),
+        (date(2099, 12, 31), True),
+        (datetime(2026, 11, 5, 10, 0, tzinfo=UTC), True),
+        (date(1999, 12, 31), False),
+        (date(2100, 1, 1), False),
+        (date(1, 1, 1), False),
+        (date(9999, 12, 31), False),
+        (None, True),
+    ],
+)
+def test_validate_supported_date(value: date | None, ok: bool) -> None:
+    if ok:
+        validate_supported_date(value)
+    else:
+        with pytest.raises(ValidationError) as raised:
+            validate_supported_date(value)
+        assert raised.value.code == "date_range"

@@ -84,11 +84,11 @@ def test_the_command_creates_lists_and_revokes() -> None:
 
 
 def test_the_admin_shows_a_new_key_once(people: Any) -> None:
-    from govdesk.org.models import User
+    from govdesk.org.tests.factories import login_verified
 
-    admin_user = User.objects.create_superuser(username="root311", password="x-Very-long-pass-1")
+    # The system administrator configures integrations; there is no superuser (org migration 0002).
     client = Client()
-    client.force_login(admin_user)
+    login_verified(client, people.sysadmin)
     response = client.post("/admin/open311/apikey/add/", {"name": "街道APP"}, follow=True)
     assert response.status_code == 200
     key = ApiKey.objects.get(name="街道APP")

@@ -15,6 +15,7 @@ from django.test import Client
 from openpyxl import load_workbook
 from openpyxl.workbook import Workbook
 
+from govdesk.org.tests.factories import login_verified
 from govdesk.workorders.states import Status
 from govdesk.workorders.tests.factories import make_order
 
@@ -29,10 +30,19 @@ def get_as() -> Callable[..., Any]:
     def get(user: Any, url: str, **params: Any) -> Any:
         client = Client()
         if user is not None:
-            client.force_login(user)
+            login_verified(client, user)  # a 403 must come from the role, not the second factor
         return client.get(url, params)
 
     return get
+
+
+def grant_export_unmasked(*users: Any) -> None:
+    """What the security administrator does for an account that needs full phone numbers in exports."""
+    from django.contrib.auth.models import Permission
+
+    permission = Permission.objects.get(content_type__app_label="reports", codename="export_unmasked")
+    for user in users:
+        user.user_permissions.add(permission)
 
 
 def workbook_of(response: Any) -> Workbook:

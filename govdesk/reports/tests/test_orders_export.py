@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import zipfile
@@ -18,7 +19,7 @@ from govdesk.audit.models import AuditEvent
 from govdesk.reports import selectors
 from govdesk.reports.labels import ORDER_HEADERS
 
-from .conftest import INJECTION, SHANGHAI, body_of, workbook_of
+from .conftest import INJECTION, SHANGHAI, body_of, grant_export_unmasked, workbook_of
 
 pytestmark = pytest.mark.django_db
 URL = "/reports/orders.xlsx"
@@ -96,6 +97,8 @@ def test_phones_are_masked_by_default_for_every_role(
 
 
 def test_unmasked_phones_follow_the_reveal_rules(people: SimpleNamespace, orders: SimpleNamespace, get_as: Any) -> None:
+    grant_export_unmasked(people.dispatcher, people.supervisor, people.handler_a, people.handler_b)
+    get_as = functools.partial(get_as, reason="回访核实")
     # The dispatcher may see every number; a supervisor or the unit not a confidential reporter's.
     rows = rows_by_number(get_as(people.dispatcher, URL, unmask="1"))
     assert rows[orders.wages.number]["电话"] == "13900001111"
@@ -173,11 +176,12 @@ def test_beyond_the_cap_the_export_is_refused_with_a_clear_message(
 def test_each_export_is_audited_with_its_filters_and_row_count(
     people: SimpleNamespace, orders: SimpleNamespace, get_as: Any
 ) -> None:
-    get_as(people.supervisor, URL, unit="LS-RS", unmask="1")
+    grant_export_unmasked(people.supervisor)
+    get_as(people.supervisor, URL, unit="LS-RS", unmask="1", reason="回访核实")
     event = AuditEvent.objects.get(action="report.orders_xlsx")
     assert event.actor == people.supervisor
     note = json.loads(event.note)
-    assert note == {"filters": {"unit": "LS-RS"}, "rows": 1, "unmasked": True}
+    assert note == {"filters": {"unit": "LS-RS"}, "rows": 1, "unmasked": True, "reason": "回访核实"}
 
 
 def test_the_file_name_is_chinese_and_safe(people: SimpleNamespace, orders: SimpleNamespace, get_as: Any) -> None:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from govdesk.cases.models import CaseEvent
+from govdesk.common.errors import ValidationFailed
 from govdesk.supervision import services
 from govdesk.supervision.models import Escalation, SupervisionCase
 from govdesk.workorders.models import WorkOrder
@@ -222,3 +223,60 @@ def test_supervisor_opens_from_the_worklist_form(order: WorkOrder, people: Simpl
 def test_unknown_case_action_is_404(sc: SupervisionCase, people: SimpleNamespace) -> None:
     client = client_for(people.supervisor)
     assert client.post(reverse("supervision:case_action", args=[sc.pk, "explode"]), {}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("who", "action", "body"),
+    [
+        ("handler_b", "answer", {}),  # another unit's handler, no body at all
+        ("handler_b", "answer", {"answer": ["not", "text"]}),
+        ("supervisor", "answer", {"answer": ""}),  # a supervisor does not answer
+        ("handler_a", "note", {"note": 7}),  # the unit does not write 督办 notes
+        ("handler_a", "reopen", {"reason": "", "answer_days": "abc"}),
+    ],
+)
+def test_api_the_actor_is_checked_before_the_body(
+    sc: SupervisionCase,
+    people: SimpleNamespace,
+    api_client_for: Callable[[Any], APIClient],
+    who: str,
+    action: str,
+    body: dict[str, Any],
+) -> None:
+    """Finding 7e of the security review: 403 for a stranger whatever the body, never a 400 that describes it."""
+    response = api_client_for(getattr(people, who)).post(f"{API}cases/{sc.pk}/{action}/", body, format="json")
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+
+
+def test_the_body_is_checked_before_the_status(
+    sc: SupervisionCase, people: SimpleNamespace, api_client_for: Callable[[Any], APIClient]
+) -> None:
+    handler = api_client_for(people.handler_a)
+    assert handler.post(f"{API}cases/{sc.pk}/answer/", {"answer": "已完成"}, format="json").status_code == 200
+    assert handler.post(f"{API}cases/{sc.pk}/answer/", {}, format="json").status_code == 400
+    assert handler.post(f"{API}cases/{sc.pk}/answer/", {"answer": "再答"}, format="json").status_code == 409
+
+
+def test_escalations_check_the_role_before_the_body(
+    people: SimpleNamespace, api_client_for: Callable[[Any], APIClient]
+) -> None:
+    response = api_client_for(people.handler_a).post(f"{API}escalations/1/handle/", {"note": 7}, format="json")
+    assert response.status_code == 403
+
+
+def test_pages_check_the_actor_before_the_form(sc: SupervisionCase, people: SimpleNamespace) -> None:
+    url = reverse("supervision:case_action", args=[sc.pk, "answer"])
+    assert client_for(people.handler_b).post(url, {}).status_code == 403
+    assert client_for(people.handler_a).post(url, {}).status_code == 400
+
+
+@pytest.mark.parametrize("text", ["\u200b", "\u200b\u200c\u200d\ufeff", "\u202e\u202d", " \u2066\u2069 "])
+def test_invisible_text_is_empty(
+    sc: SupervisionCase, people: SimpleNamespace, api_client_for: Callable[[Any], APIClient], text: str
+) -> None:
+    """Finding 7b: text made only of zero-width or bidi characters is refused as empty, through the API and services."""
+    response = api_client_for(people.handler_a).post(f"{API}cases/{sc.pk}/answer/", {"answer": text}, format="json")
+    assert response.status_code == 400
+    with pytest.raises(ValidationFailed):
+        services.supervision_case_note(case_id=sc.pk, actor=people.supervisor, note=text)

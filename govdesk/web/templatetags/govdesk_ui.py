@@ -9,6 +9,7 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 
 from govdesk.common import clock
+from govdesk.common.masking import mask_personal_data_in_text
 from govdesk.workorders.forms import type_label
 from govdesk.workorders.models import StatusChoices
 
@@ -80,3 +81,10 @@ def sign_overdue(order: Any) -> bool:
         getattr(order, "status", "") == "dispatched"
         and (getattr(order, "is_sign_overdue", False) or (due is not None and due < clock.now()))
     )
+
+
+@register.filter
+def public_text(text: str, order: Any = None) -> str:
+    """Text shown on a public page: phone and ID numbers, e-mail addresses and the citizen's name masked."""
+    name = getattr(order, "citizen_name", "") or ""
+    return mask_personal_data_in_text(str(text or ""), names=(name,))

@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
 
-from govdesk.org.tests.factories import TEST_PASSWORD
+from govdesk.org.tests.factories import TEST_PASSWORD, login_verified
 from govdesk.workorders.models import WorkOrder
 from govdesk.workorders.states import Status
 from govdesk.workorders.tests.factories import make_order
@@ -28,7 +28,7 @@ def _clear_cache() -> None:
 
 def client_for(user: Any) -> Client:
     client = Client()
-    client.force_login(user)
+    login_verified(client, user)  # administrators too: what they see after their second factor
     return client
 
 
@@ -226,6 +226,28 @@ def test_tracking_with_number_and_last_digits_shows_status_and_public_timeline_o
     for personal in ("13812345678", "138****5678", "王小明", "11010519491231002X", order.address):
         assert personal not in body
     assert response["Cache-Control"].count("no-store") == 1
+
+
+@pytest.mark.parametrize(
+    ("written", "hidden"),
+    [
+        ("+86 138 0013 8000", "0013"),
+        ("138-0013-8000", "0013"),
+        ("１３８００１３８０００", "００１３"),
+        ("110101 19900307 7571", "19900307"),
+        ("0358-1234567", "1234567"),
+    ],
+)
+def test_tracking_masks_numbers_written_into_the_reply(
+    people: Any, district: Any, categories: Any, written: str, hidden: str
+) -> None:
+    order = make_order(people, district, categories.facilities, Status.CLOSED)
+    order.events.filter(action="reply").update(note=f"已联系业主（{written}），工单20261105000123已办结。")
+    response = Client().post(reverse("web:public_track"), {"number": order.number, "phone_last4": "5678"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "工单20261105000123已办结" in body  # the reply is shown, the order number as written
+    assert hidden not in body
 
 
 def test_tracking_with_wrong_digits_reveals_nothing_and_matches_not_found(

@@ -170,11 +170,32 @@ def test_citizen_sees_only_the_public_timeline(people: SimpleNamespace, handling
     assert body["timeline"][1]["unit"] == "12345热线中心"
 
 
-@pytest.mark.parametrize("who", ["handler_b", "community_handler", "other_citizen", "sysadmin", "auditor"])
+@pytest.mark.parametrize("who", ["handler_b", "community_handler", "sysadmin", "auditor"])
 def test_an_order_not_yours_is_403(people: SimpleNamespace, handling: Any, api_client_for: Any, who: str) -> None:
     response = api_client_for(getattr(people, who)).get(url(handling.number))
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
+
+
+def test_a_citizen_cannot_tell_others_orders_from_unused_numbers(
+    people: SimpleNamespace, handling: Any, api_client_for: Any
+) -> None:
+    """Finding 7d of the security review: numbers are sequential; a 403 beside a 404 would show which exist."""
+    client = api_client_for(people.other_citizen)
+    unused = "20260101999999"
+    [pdf] = case_attachments_add(
+        case=handling, files=[attachment_check(name="证明.pdf", data=PDF_BYTES)], actor=people.operator
+    )
+    for path in ("", f"attachments/{pdf.pk}/"):
+        theirs, nobodys = client.get(f"{url(handling.number)}{path}"), client.get(f"{url(unused)}{path}")
+        assert theirs.status_code == nobodys.status_code == 404, path
+        assert theirs.json()["code"] == nobodys.json()["code"] == "not_found"
+        same = theirs.json()["message"].replace(handling.number, "N") == nobodys.json()["message"].replace(unused, "N")
+        assert same, (theirs.json(), nobodys.json())
+    reveal = {"field": "citizen_phone"}
+    theirs = client.post(f"{url(handling.number)}reveal/", reveal, format="json")
+    nobodys = client.post(f"{url(unused)}reveal/", reveal, format="json")
+    assert theirs.status_code == nobodys.status_code == 404
 
 
 @pytest.mark.parametrize("number", ["20260101999999", "nope", "x" * 40, "a%00b", "..%2F..", "20260101%0A"])
@@ -273,24 +294,24 @@ def test_operator_finds_a_callers_earlier_orders(
     people: SimpleNamespace, district: SimpleNamespace, categories: SimpleNamespace, handling: Any, api_client_for: Any
 ) -> None:
     other = make_order(people, district, categories.wages, Status.NEW, citizen_phone="13900001111")
-    response = api_client_for(people.operator).get(url() + "lookup/", {"phone": "138 1234 5678"})
+    response = api_client_for(people.operator).post(url() + "lookup/", {"phone": "138 1234 5678"}, format="json")
     assert response.status_code == 200
     rows = response.json()
     assert [r["number"] for r in rows] == [handling.number]
     assert rows[0]["citizen_phone"] == "138****5678"
-    found = api_client_for(people.dispatcher).get(url() + "lookup/", {"phone": "13900001111"}).json()
+    found = api_client_for(people.dispatcher).post(url() + "lookup/", {"phone": "13900001111"}, format="json").json()
     assert [r["number"] for r in found] == [other.number]
 
 
 @pytest.mark.parametrize("who", ["supervisor", "handler_a", "citizen"])
 def test_lookup_is_for_operators_and_dispatchers(people: SimpleNamespace, api_client_for: Any, who: str) -> None:
-    response = api_client_for(getattr(people, who)).get(url() + "lookup/", {"phone": "13812345678"})
+    response = api_client_for(getattr(people, who)).post(url() + "lookup/", {"phone": "13812345678"}, format="json")
     assert response.status_code == 403
 
 
 @pytest.mark.parametrize("phone", ["", "123", "1381234567x", "\x00" * 11])
 def test_lookup_needs_a_valid_phone(people: SimpleNamespace, api_client_for: Any, phone: str) -> None:
-    response = api_client_for(people.operator).get(url() + "lookup/", {"phone": phone})
+    response = api_client_for(people.operator).post(url() + "lookup/", {"phone": phone}, format="json")
     assert response.status_code == 400
 
 
@@ -315,7 +336,7 @@ def test_attachments_are_downloaded_only_by_those_who_see_the_order(
     assert ok["X-Content-Type-Options"] == "nosniff"
 
     assert api_client_for(people.handler_b).get(path).status_code == 403
-    assert api_client_for(people.other_citizen).get(path).status_code == 403
+    assert api_client_for(people.other_citizen).get(path).status_code == 404  # a citizen: as if there were none
     assert APIClient().get(path).status_code == 401
     # Another order's attachment through this order's URL: no such attachment here.
     assert api_client_for(people.operator).get(f"{url(handling.number)}attachments/{png.pk}/").status_code == 404

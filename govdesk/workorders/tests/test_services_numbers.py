@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
+from importlib import import_module
 from typing import Any
 
 import pytest
 import time_machine
+from django.apps import apps
 from django.db import connection
 
 from govdesk.calendar.core import SHANGHAI
@@ -44,6 +46,9 @@ PER_THREAD = 5
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_registrations_get_distinct_consecutive_numbers(people: Any, categories: Any) -> None:
+    # A transactional test that ran before this one flushed the catalogue migration's request types: seed them again
+    # with the migration's own idempotent step (as tests/browser/conftest.py does).
+    import_module("govdesk.catalog.migrations.0003_default_types_and_policies").forwards(apps, None)
     data = intake(categories.facilities)
     numbers: list[str] = []
     errors: list[BaseException] = []

@@ -15,6 +15,7 @@ from PIL import Image
 from govdesk.audit.models import AuditEvent
 from govdesk.cases.models import Attachment, CaseEvent
 from govdesk.common import clock
+from govdesk.org.tests.factories import login_verified
 from govdesk.workorders import services
 from govdesk.workorders.models import WorkOrder
 from govdesk.workorders.states import Status
@@ -46,7 +47,7 @@ PAGES = {
 
 def client_for(user: Any) -> Client:
     client = Client()
-    client.force_login(user)
+    login_verified(client, user)  # administrators too: a 403 must come from the role, not the second factor
     return client
 
 
@@ -136,7 +137,8 @@ def test_console_shows_every_error_in_chinese_keeps_the_input_and_writes_nothing
     response = client_for(people.operator).post(reverse("workorders:console"), data)
     body = response.content.decode()
     assert response.status_code == 400
-    assert WorkOrder.objects.count() == 0 and CaseEvent.objects.count() == 0 and AuditEvent.objects.count() == 0
+    assert WorkOrder.objects.count() == 0 and CaseEvent.objects.count() == 0
+    assert not AuditEvent.objects.exclude(action__startswith="auth.").exists()  # the operator's login is recorded
     for message in (
         "请输入有效的电话号码",
         "校验位不正确",
@@ -173,16 +175,18 @@ def test_console_history_lists_the_caller_s_earlier_orders(people: Any, district
         actor=people.operator, data=intake(categories.wages, citizen_phone="13900000000")
     )
     client = client_for(people.operator)
-    body = client.get(reverse("workorders:console_history"), {"phone": "138 1234 5678"}).content.decode()
+    body = client.post(reverse("workorders:console_history"), {"phone": "138 1234 5678"}).content.decode()
     assert earlier.number in body and other.number not in body
     assert "办理中" in body
     assert (
-        "没有历史工单" in client.get(reverse("workorders:console_history"), {"phone": "13700000000"}).content.decode()
+        "没有历史工单" in client.post(reverse("workorders:console_history"), {"phone": "13700000000"}).content.decode()
     )
     assert (
-        client_for(people.handler_a).get(reverse("workorders:console_history"), {"phone": "13812345678"}).status_code
+        client_for(people.handler_a).post(reverse("workorders:console_history"), {"phone": "13812345678"}).status_code
         == 403
     )
+    # The number travels in the body, never in the URL (where every access log would keep it).
+    assert client.get(reverse("workorders:console_history"), {"phone": "13812345678"}).status_code == 405
 
 
 def test_a_consultation_can_be_answered_directly_from_the_console(people: Any, categories: Any) -> None:
@@ -436,6 +440,34 @@ def test_reveal_is_a_post(people: Any, district: Any, categories: Any) -> None:
 
 
 # --- attachments --------------------------------------------------------------------------------------------------
+
+
+def test_a_citizen_gets_the_same_404_for_others_orders_and_unused_numbers(
+    people: Any, district: Any, categories: Any
+) -> None:
+    """Finding 7d of the security review, on the pages: the order, an attachment, an action, a reveal."""
+    client = client_for(people.operator)
+    upload = SimpleUploadedFile("现场.png", png_bytes(), content_type="image/png")
+    client.post(reverse("workorders:console"), {**console_data(categories), "attachments": [upload]})
+    order = WorkOrder.objects.get()
+    attachment = Attachment.objects.get(case_id=order.pk)
+    citizen = client_for(people.other_citizen)
+    unused = "20260101999999"
+    for name, args, method in (
+        ("workorders:detail", [], "get"),
+        ("workorders:attachment", [attachment.pk], "get"),
+        ("workorders:reveal", [], "post"),
+        ("workorders:action", ["reopen"], "post"),
+    ):
+        theirs = getattr(citizen, method)(reverse(name, args=[order.number, *args]))
+        nobodys = getattr(citizen, method)(reverse(name, args=[unused, *args]))
+        assert (theirs.status_code, name) == (nobodys.status_code, name)
+        assert theirs.status_code in (403, 404), name
+        if theirs.status_code == 403:  # a role that may never take the action: refused before the order is read
+            assert name == "workorders:action"
+    assert citizen.get(reverse("workorders:detail", args=[order.number])).status_code == 404
+    # Staff keep the distinction: the order exists, it is not theirs.
+    assert client_for(people.handler_b).get(reverse("workorders:detail", args=[order.number])).status_code == 403
 
 
 def test_attachments_download_only_for_those_who_see_the_order(people: Any, district: Any, categories: Any) -> None:

@@ -46,7 +46,10 @@ class Command(BaseCommand):
         existing = WorkOrder.objects.count()
         add_orders = count > 0 and (existing == 0 or options["force"])
         password_file = options["password_file"] or Path(settings.VAR_DIR) / "demo-password"
+        totp_secret = os.environ.get("GOVDESK_DEMO_TOTP_SECRET", "").strip()
         try:
+            if totp_secret:
+                seed.demo_totp_key(totp_secret)  # refuse a bad secret before anything is written
             created = seed.demo_categories_ensure()
             if created:
                 self.stdout.write(f"categories: loaded {created} from the shipped tree")
@@ -69,6 +72,15 @@ class Command(BaseCommand):
                 self.stdout.write(f"assessment: {assessment_demo_compute()}")
             elif count > 0:
                 self.stdout.write(f"work orders: {existing} already present; none added (use --force to add more)")
+            with_totp = (
+                seed.demo_totp_ensure(secret=totp_secret, usernames=[a.username for a in accounts])
+                if totp_secret
+                else []
+            )
+            if with_totp:
+                self.stdout.write(
+                    f"two-factor: GOVDESK_DEMO_TOTP_SECRET is the authenticator of {', '.join(with_totp)}"
+                )
             # After the history, so the key's audit event keeps the chain in time order.
             services, with_key = demo_open311_ensure(os.environ.get("GOVDESK_DEMO_OPEN311_KEY", "").strip() or None)
             self.stdout.write(f"open311: {services} public services" + (", key 'demo' registered" if with_key else ""))
