@@ -70,7 +70,8 @@ lint: $(VENV)/.dev-installed
 random_b64 = $$($(PY) -c 'import base64, secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())')
 check-deploy: $(VENV)/.runtime-installed
 	@echo "== manage.py check --deploy (govdesk.settings.prod, throwaway secrets)"
-	@env -u DATABASE_URL DJANGO_SETTINGS_MODULE=govdesk.settings.prod \
+	@vardir=$$(mktemp -d); trap 'rm -rf "$$vardir"' EXIT; \
+	env -u DATABASE_URL DJANGO_SETTINGS_MODULE=govdesk.settings.prod GOVDESK_VAR_DIR="$$vardir" \
 		DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 		DJANGO_ALLOWED_HOSTS=govdesk.invalid \
 		GOVDESK_FIELD_KEYS="k1:$(random_b64)" \

@@ -14,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 class CaseKind(models.TextChoices):
     WORKORDER = "workorder", _("Work order")
+    APPLICATION = "application", _("Application")
+    # 好差评 整改: a bad rating's rectification by the responsible unit.
+    RECTIFICATION = "rectification", _("Rectification")
 
 
 class Case(models.Model):
