@@ -42,6 +42,8 @@ run: $(VENV)/.runtime-installed
 	else echo "msgfmt not found: using the committed .mo files"; fi
 	@# Adds the demo orders only when the database has none; prints the demo accounts every time.
 	$(MANAGE) seed_demo
+	@# The demo matter catalogue needs the units seed_demo creates; unchanged matters make no new version.
+	$(MANAGE) matters_import --commit
 	@echo
 	@echo "GovDesk: http://127.0.0.1:$(PORT)/   (Ctrl-C stops the server and the task worker; its log: var/tasks.log)"
 	@# The task worker: smart dispatch's suggestions and reply checks after commit, the deadline sweep every minute.

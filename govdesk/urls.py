@@ -15,8 +15,11 @@ urlpatterns = [
     path("open311/", include("govdesk.open311.urls")),
     path("stats/", include("govdesk.stats.urls")),
     path("supervise/", include("govdesk.supervision.urls")),
+    path("", include("govdesk.evaluations.urls")),
     path("assessment/", include("govdesk.assessment.urls")),
     path("reports/", include("govdesk.reports.urls")),
+    path("matters/", include("govdesk.matters.urls")),
+    path("applications/", include("govdesk.applications.urls")),
     path("", include("govdesk.workorders.urls")),
     path("", include("govdesk.web.urls")),
 ]

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from govdesk.common.errors import ApplicationError
+from govdesk.common.pages import application_error_page, forbidden, staff_page
 from govdesk.stats.rates import RATES
-from govdesk.web.shortcuts import application_error_page, forbidden, staff_page
 
 from . import selectors, services
 

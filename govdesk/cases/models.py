@@ -198,3 +198,44 @@ class ExtensionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"+{self.working_days} {self.status}"
+
+
+class SuspensionKind(models.TextChoices):
+    """Special procedures whose time is not counted in the limit (行政许可法 第45条)."""
+
+    HEARING = "hearing", _("Hearing")
+    TESTING = "testing", _("Testing / inspection")
+    EXPERT_REVIEW = "expert_review", _("Expert review")
+    OTHER = "other", _("Other")
+
+
+class CaseSuspension(models.Model):
+    """A stopped clock (中止/特殊环节): kept as a record with its reason, start, end and working days, shown on the
+    case. While one is open the case's deadline does not run; ending it moves the deadline by its working days."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="suspensions")
+    kind = models.CharField(_("kind"), max_length=20, choices=SuspensionKind.choices, default=SuspensionKind.OTHER)
+    reason = models.TextField(_("reason"))
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # Filled when it ends: the working days the deadline was moved by.
+    working_days = models.PositiveSmallIntegerField(_("working days"), default=0)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The case's deadline is cleared while the clock stands (so the deadline sweep never flags a suspended case
+    # overdue) and set again, later by `working_days`, when it resumes.
+    previous_due_at = models.DateTimeField(_("deadline before"), null=True, blank=True)
+    new_due_at = models.DateTimeField(_("deadline after"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        verbose_name = _("suspension")
+        verbose_name_plural = _("suspensions")
+        constraints = [
+            models.UniqueConstraint(fields=["case"], condition=Q(ended_at__isnull=True), name="suspension_one_open")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.started_at:%Y-%m-%d}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -12,11 +12,13 @@ from django.db import transaction
 from django.db.models import Q
 
 from govdesk.audit.services import audit_append
+from govdesk.calendar.core import deadline_add_working_days
+from govdesk.calendar.selectors import calendar_get
 from govdesk.common import clock
 from govdesk.org.models import Unit
 
 from .attachments import CheckedFile
-from .models import AssignmentRole, Attachment, Case, CaseEvent, CaseUnit
+from .models import AssignmentRole, Attachment, Case, CaseEvent, CaseSuspension, CaseUnit
 from .selectors import due_soon_limit
 
 # Read models kept in step with the timeline (statistics): called with (case, event) inside case_event_record, in the
@@ -139,3 +141,39 @@ def case_deadlines_sweep(*, now: datetime | None = None) -> dict[str, int]:
             Q(is_open=False) & (Q(is_due_soon=True) | Q(is_sign_overdue=True) | Q(is_overdue=True))
         ).update(is_due_soon=False, is_sign_overdue=False, is_overdue=False)
     return counts
+
+
+def _working_days_after(start: datetime, end: datetime) -> int:
+    """Working days after the day of `start` up to and including the day of `end` (the start day is not counted,
+    as in deadline_add_working_days): a clock stopped and restarted on the same day loses no day."""
+    cal = calendar_get()
+    first, last = start.astimezone(cal.tz).date(), end.astimezone(cal.tz).date()
+    count, day = 0, first
+    while day < last:
+        day += timedelta(days=1)
+        count += cal.is_workday(day)
+    return count
+
+
+def case_suspension_start(*, case: Case, kind: str, reason: str, actor: Any) -> CaseSuspension:
+    """Stop the case's clock (听证, 检测, 专家评审 …): the deadline is set aside until `case_suspension_end`.
+    The caller holds the case's row lock and saves `due_at`."""
+    suspension = CaseSuspension.objects.create(
+        case=case, kind=kind, reason=reason, started_at=clock.now(), started_by=actor, previous_due_at=case.due_at
+    )
+    case.due_at = None
+    return suspension
+
+
+def case_suspension_end(*, case: Case, actor: Any) -> CaseSuspension:
+    """Restart the clock: the deadline moves by the working days the suspension lasted. The caller saves `due_at`."""
+    suspension = CaseSuspension.objects.select_for_update().get(case=case, ended_at__isnull=True)
+    now = clock.now()
+    suspension.ended_at, suspension.ended_by = now, actor
+    suspension.working_days = _working_days_after(suspension.started_at, now)
+    if suspension.previous_due_at is not None:
+        moved = deadline_add_working_days(suspension.previous_due_at, suspension.working_days, calendar_get())
+        suspension.new_due_at = moved.due_at
+    case.due_at = suspension.new_due_at
+    suspension.save(update_fields=["ended_at", "ended_by", "working_days", "new_due_at"])
+    return suspension

@@ -12,6 +12,8 @@ from govdesk.org.models import Role
 
 GOVERNMENT = ("LS", "离石区人民政府")
 CENTRE = ("LS-12345", "离石区12345政务服务便民热线中心")
+# The district government service hall: its window clerks accept applications (一窗受理); it takes no work orders.
+SERVICE_HALL = ("LS-ZWFW", "区政务服务中心")
 
 # code, name (委办局)
 DEPARTMENTS: list[tuple[str, str]] = [
@@ -150,6 +152,8 @@ ACCOUNTS: list[Account] = [
     Account("street_handler", Role.HANDLER, "LS-BH", "滨河街道承办人 陈刚"),
     Account("unit_admin", Role.UNIT_ADMIN, "LS-ZJ", "住建局单位管理员 杨帆"),
     Account("citizen", Role.CITIZEN, None, "市民 郭小红"),
+    Account("clerk", Role.WINDOW_CLERK, SERVICE_HALL[0], "政务服务中心综合窗口 周婷"),
+    Account("applicant", Role.CITIZEN, None, "申请人 马建国"),
     Account("sysadmin", Role.SYSADMIN, None, "系统管理员"),
     Account("secadmin", Role.SECADMIN, None, "安全管理员"),
     Account("auditor", Role.AUDITOR, None, "审计管理员"),

@@ -28,8 +28,9 @@ from govdesk.org.models import Role, Unit, UnitKind, User
 from govdesk.org.services import STAFF_ROLES, role_groups_sync
 from govdesk.security.selectors import twofactor_required
 
-from .district import ACCOUNTS, CENTRE, DEPARTMENTS, DISPATCH_RULES, GOVERNMENT, STREETS, unit_handler_username
+from .district import CENTRE, DEPARTMENTS, DISPATCH_RULES, GOVERNMENT, SERVICE_HALL, STREETS
 from .history import Executor, Planner
+from .selectors import demo_accounts_wanted
 
 DEMO_TOTP_DEVICE = "demo"
 CATEGORIES_CSV = Path(__file__).resolve().parents[1] / "catalog" / "data" / "categories.csv"
@@ -60,6 +61,17 @@ def demo_district_ensure() -> dict[str, Unit]:
         parent = put(street.code, street.name, UnitKind.STREET, gov, order, place_names="\n".join(street.places))
         for number, community in enumerate(street.communities, start=1):
             put(f"{street.code}-{number:02d}", community, UnitKind.COMMUNITY, parent, order * 10 + number)
+    # Added only if missing: the matter catalogue may already have placed the hall (its windows, its matters).
+    Unit.objects.get_or_create(
+        code=SERVICE_HALL[0],
+        defaults={
+            "name": SERVICE_HALL[1],
+            "kind": UnitKind.DEPARTMENT,
+            "parent": gov,
+            "sort_order": 2,
+            "accepts_orders": False,
+        },
+    )
     return {u.code: u for u in Unit.objects.all()}
 
 
@@ -116,13 +128,9 @@ def demo_accounts_ensure(*, password: str) -> list[DemoAccount]:
     encoded = make_password(password)
     groups = {g.name: g for g in Group.objects.all()}
     units = {u.code: u for u in Unit.objects.all()}
-    wanted = [(a.username, a.role.value, a.unit_code, a.display_name) for a in ACCOUNTS]
-    named_units = {a.unit_code for a in ACCOUNTS if a.role == Role.HANDLER}
-    for taker in Unit.objects.filter(kind__in=[UnitKind.DEPARTMENT, UnitKind.STREET], accepts_orders=True):
-        if taker.code not in named_units:
-            wanted.append((unit_handler_username(taker.code), Role.HANDLER.value, taker.code, f"{taker.name}承办人"))
     result = []
-    for username, role, unit_code, name in wanted:
+    for wanted in demo_accounts_wanted():
+        username, role, unit_code, name = wanted.username, wanted.role, wanted.unit_code, wanted.name
         unit = units.get(unit_code) if unit_code else None
         user = User.objects.filter(username=username).first()
         created = user is None

@@ -1,7 +1,7 @@
 """The reply check in the workflow: score a unit's reply when it is submitted, store it, show it, flag weak ones.
 
-- `reply_check_record(order_pk)` runs in the task worker (`dispatch.tasks.reply_check_task`, queued by the one
-  on_commit hook in `workorders.services.workorder_reply`) and stores a ReplyAssessment. It never raises (except the
+- `reply_check_record(order_pk)` runs in the task worker (`dispatch.tasks.reply_check_task`, queued after commit
+  when `subscribers.py` hears an order's "reply" event) and stores a ReplyAssessment. It never raises (except the
   transient database errors the task re-raises for a retry): a failure is logged and the platform carries on without
   an assessment.
 - `reply_check_score(...)` scores a draft without storing it (the API's `/replies/check/`).

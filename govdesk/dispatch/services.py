@@ -1,8 +1,8 @@
-"""Writes of smart dispatch's classifier side: training the artifact, the suggestion kept for each new order,
-optional auto-dispatch, and the dispatchers' corrections.
+"""Writes of smart dispatch's classifier side: training the artifact, the suggestion kept for each new order, optional
+auto-dispatch, and the dispatchers' corrections.
 
-`dispatch_after_register` and `dispatch_after_dispatch` run in the task worker (`dispatch/tasks.py`), queued when
-the work order's transaction commits (`transaction.on_commit` in workorders.services). They are idempotent (a retried
+`dispatch_after_register` and `dispatch_after_dispatch` run in the task worker (`dispatch/tasks.py`), queued when the
+work order's transaction commits (`transaction.on_commit` in `dispatch/subscribers.py`). They are idempotent (a retried
 or repeated task stores nothing twice) and never raise, except the transient database errors the task asks them to
 re-raise so that huey retries: a missing model means no suggestion, logged.
 """

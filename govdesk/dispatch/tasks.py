@@ -1,10 +1,10 @@
 """Smart dispatch's work after a work order's transaction commits, run by the huey worker (`manage.py run_huey`).
 
-`workorders.services` only queues these from its `transaction.on_commit` hooks, so the request answers without
-running the classifier or the reply check. Each task is idempotent (a retried or duplicated task stores no second
-suggestion, correction or assessment) and tolerates an order that moved on meanwhile (vanished, closed, dispatched
-by hand). Transient database errors (a lost connection, a deadlock, SQLite busy) are retried; anything else is
-logged by the service and dropped: a failure costs a suggestion, never an order.
+`subscribers.py` only queues these, from `transaction.on_commit` hooks on the work orders' events, so the request
+answers without running the classifier or the reply check. Each task is idempotent (a retried or duplicated task stores
+no second suggestion, correction or assessment) and tolerates an order that moved on meanwhile (vanished, closed,
+dispatched by hand). Transient database errors (a lost connection, a deadlock, SQLite busy) are retried; anything else
+is logged by the service and dropped: a failure costs a suggestion, never an order.
 
 Return values are None on purpose: huey would keep every non-None result in its result store, unread.
 """

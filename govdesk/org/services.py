@@ -31,6 +31,7 @@ PermissionSpec = tuple[str, str | None] | tuple[str, str | None, tuple[str, ...]
 ADMIN_ROLE_PERMISSIONS: dict[str, list[PermissionSpec]] = {
     Role.SYSADMIN: [
         ("catalog", None),
+        ("matters", None),
         ("govcalendar", None),
         ("org", "unit"),
         ("dispatch", "dispatchsettings"),

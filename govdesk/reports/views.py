@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from govdesk.common.errors import ApplicationError
-from govdesk.web.shortcuts import application_error_page, client_ip, staff_page
+from govdesk.common.pages import application_error_page, client_ip, staff_page
 
 from . import selectors, services
 from .selectors import ORDER_EXPORT_ROLES, STATS_EXPORT_ROLES, TRUE_VALUES

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -11,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("GOVDESK_VAR_DIR", BASE_DIR / "var"))
+# The task queue's SQLite file lives here and is opened at start-up: a fresh checkout has no var/ yet.
+with contextlib.suppress(OSError):
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 # Personal data at rest (govdesk/common/crypto.py, docs/deployment.md): the AES-256-GCM field keys ("id:base64,…", the
@@ -45,12 +49,15 @@ INSTALLED_APPS = [
     "govdesk.security",
     "govdesk.calendar",
     "govdesk.catalog",
+    "govdesk.matters",
     "govdesk.cases",
     "govdesk.workorders",
+    "govdesk.applications",
     "govdesk.dispatch",
     "govdesk.open311",
     "govdesk.stats",
     "govdesk.supervision",
+    "govdesk.evaluations",
     "govdesk.assessment",
     "govdesk.reports",
     "govdesk.ops",
@@ -210,6 +217,14 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SupervisionCaseStatusEnum": "govdesk.supervision.models.CASE_STATUS_CHOICES",
         "EscalationStatusEnum": "govdesk.supervision.models.EscalationStatus",
+        # The work order's channels keep the name they had before other case types brought channels of their own.
+        "ChannelEnum": "govdesk.workorders.models.Channel",
+        "ApplicationChannelEnum": "govdesk.applications.models.Channel",
+        "ApplicationNoticeKindEnum": "govdesk.applications.models.NoticeKind",
+        "SuspensionKindEnum": "govdesk.cases.models.SuspensionKind",
+        "EvaluationChannelEnum": "govdesk.evaluations.models.EvaluationChannel",
+        "EvaluationVerificationEnum": "govdesk.evaluations.models.Verification",
+        "RectificationStatusEnum": "govdesk.evaluations.models.STATUS_CHOICES",
     },
 }
 
@@ -281,6 +296,8 @@ GOVDESK = {
     # 1 behind the TLS proxy of docs/deployment.md (it overwrites X-Forwarded-For with the client's address): the
     # login lockout counts that address instead of the proxy's 127.0.0.1. Never 1 where clients reach gunicorn directly.
     "BEHIND_PROXY": os.environ.get("GOVDESK_BEHIND_PROXY", "") == "1",
+    # 好差评: a bad rating's rectification (整改) is due this many working days after the rating.
+    "RECTIFICATION_LIMIT_WORKING_DAYS": int(os.environ.get("GOVDESK_RECTIFICATION_LIMIT_WORKING_DAYS", "5")),
     "TWO_FACTOR_ROLES": [
         r.strip() for r in os.environ.get("GOVDESK_2FA_ROLES", "sysadmin,secadmin,auditor").split(",") if r.strip()
     ],

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from govdesk.common import clock
+from govdesk.common.pages import forbidden, staff_page
 from govdesk.org.models import Role, Unit
-from govdesk.web.shortcuts import forbidden, staff_page
 
 from .forms import CUSTOM, DEFAULT_PERIOD, StatsFilterForm, period_presets, previous_month
 

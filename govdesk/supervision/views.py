@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from govdesk.common.errors import ApplicationError, PermissionDenied
+from govdesk.common.pages import application_error_page, client_ip, error_page, staff_page
 from govdesk.org.models import Role
-from govdesk.web.shortcuts import application_error_page, client_ip, error_page, staff_page
 
 from . import selectors, services
 from .forms import CASE_ACTION_FORMS, CaseActionForm, EscalationHandleForm, OpenCaseForm

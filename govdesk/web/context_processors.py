@@ -17,6 +17,10 @@ NAVIGATION: tuple[tuple[str, Any, frozenset[str]], ...] = (
     ("supervision:worklist", _("Supervision worklist"), frozenset({Role.SUPERVISOR, Role.DISPATCHER})),
     ("supervision:unit", _("Supervision cases"), frozenset({Role.HANDLER, Role.UNIT_ADMIN})),
     ("workorders:visits", _("Return visits"), frozenset({Role.OPERATOR, Role.DISPATCHER})),
+    ("evaluations:worklist", _("Ratings"), frozenset({Role.SUPERVISOR})),
+    ("evaluations:unit", _("Rectifications"), frozenset({Role.HANDLER, Role.UNIT_ADMIN})),
+    ("evaluations:pad", _("Rating pad"), frozenset({Role.WINDOW_CLERK, Role.OPERATOR})),
+    ("evaluations:rates", _("Rating rates"), frozenset({Role.LEADER})),
     ("stats:dashboard", _("Statistics"), frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.LEADER, Role.UNIT_ADMIN})),
     (
         "assessment:ranking",

@@ -1,13 +1,16 @@
 """Every write to a work order. One service per action: lock, check the table and guards, write, record, return.
 
 Each public service runs in one transaction that also appends the timeline event and the audit event, so a failure
-anywhere leaves nothing half-written. Permission failures raise PermissionDenied (403); actions the current status
-does not allow raise InvalidTransition (409); bad input raises ValidationFailed (400).
+anywhere leaves nothing half-written. The timeline event is also what the apps above hear (`case_event_record` calls
+their listeners in this transaction): smart dispatch writes duplicate signatures on "register" and queues its tasks
+after commit on "register", "dispatch" and "reply" (`dispatch/subscribers.py`); workorders never imports them.
+
+Permission failures raise PermissionDenied (403); actions the current status does not allow raise InvalidTransition
+(409); bad input raises ValidationFailed (400).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,6 +43,7 @@ from govdesk.common.validators import (
 )
 from govdesk.org.models import Role, Unit
 
+from .hooks import action_service_for
 from .models import CONTENT_MAX_LENGTH, Channel, Satisfaction, WorkOrder, WorkOrderReturn
 from .permissions import (
     workorder_can_reveal,
@@ -49,8 +53,6 @@ from .permissions import (
     workorder_refusal_is_not_found,
 )
 from .states import OPEN_STATUSES, Action, Status, Transition, transition_for
-
-logger = logging.getLogger(__name__)
 
 NOTE_MAX_LENGTH = 2000
 
@@ -365,30 +367,6 @@ def workorder_register(
     ).order
 
 
-def _task_enqueue(name: str, *args: int | None) -> None:
-    """Queue one of smart dispatch's after-commit tasks (`dispatch/tasks.py`; lazy import: workorders does not load
-    dispatch). Runs in on_commit: a queue that cannot be reached is logged, never raised into the request (the order
-    stands; it only misses its suggestion or check)."""
-    try:
-        from govdesk.dispatch import tasks
-
-        getattr(tasks, name)(*args)
-    except Exception:
-        logger.exception("could not queue %s%r; the work order is saved, the task is lost", name, args)
-
-
-def _dispatch_after_register(order_pk: int) -> None:
-    """Queue smart dispatch's suggestion (and auto-dispatch) for a new order; never raises."""
-    _task_enqueue("dispatch_after_register_task", order_pk)
-
-
-def _duplicate_signature_add(order: WorkOrder) -> None:
-    """Duplicate-detection index rows, written with the order (lazy import: workorders does not load dispatch)."""
-    from govdesk.dispatch.duplicates import duplicate_signature_add
-
-    duplicate_signature_add(order)
-
-
 def workorder_register_recorded(
     *,
     actor: Any,
@@ -432,18 +410,10 @@ def workorder_register_recorded(
             data={"channel": order.channel, "attachments": len(files)},
             ip_address=ip_address,
         )
-        _duplicate_signature_add(order)
-        order_pk: int = order.pk
-        transaction.on_commit(lambda: _dispatch_after_register(order_pk), robust=True)
     return Registration(order=order, event=event, attachments=attachments)
 
 
 # --- centre actions ------------------------------------------------------------------------------------------------
-
-
-def _dispatch_after_dispatch(order_pk: int, actor_pk: int | None, unit_pk: int) -> None:
-    """Queue smart dispatch's note of a dispatch that differs from its suggestion; never raises."""
-    _task_enqueue("dispatch_after_dispatch_task", order_pk, actor_pk, unit_pk)
 
 
 @transaction.atomic
@@ -462,8 +432,6 @@ def workorder_dispatch(
     order.sign_due_at, _finish = _deadlines(order, now)
     order.dispatched_at = now
     order.signed_at = None
-    ids: tuple[int, int | None, int] = (order.pk, getattr(actor, "pk", None), primary.pk)
-    transaction.on_commit(lambda: _dispatch_after_dispatch(*ids), robust=True)
     return _move(
         order,
         row,
@@ -695,11 +663,13 @@ def workorder_supervise(*, order: WorkOrder | str, actor: Any, note: str) -> Wor
 
 
 def workorder_supervise_open(*, order: WorkOrder | str, actor: Any, note: str) -> WorkOrder:
-    """督办 from the order's actions: opens a supervision case (or adds the note to the open one), which records the
-    "supervise" event through `workorder_supervise` (lazy import: workorders does not load supervision)."""
-    from govdesk.supervision.services import supervision_supervise_action
-
-    return supervision_supervise_action(order=order, actor=actor, note=note)
+    """督办 from the order's actions: the service supervision provides (`hooks.action_service_provide`) opens a
+    supervision case or adds the note to the open one, recording the "supervise" event through `workorder_supervise`;
+    without it, the supervisor's note alone."""
+    provided = action_service_for(Action.SUPERVISE)
+    service = provided if provided is not None else workorder_supervise
+    result: WorkOrder = service(order=order, actor=actor, note=note)
+    return result
 
 
 @transaction.atomic
@@ -790,11 +760,6 @@ def workorder_request_extension(*, order: WorkOrder | str, actor: Any, working_d
     return _move(order, row, Status(order.status), actor=actor, note=reason, data={"working_days": working_days})
 
 
-def _reply_check_after_commit(order_pk: int) -> None:
-    """Queue smart dispatch's reply check; never raises."""
-    _task_enqueue("reply_check_task", order_pk)
-
-
 @transaction.atomic
 def workorder_reply(*, order: WorkOrder | str, actor: Any, reply: str, files: Sequence[CheckedFile] = ()) -> WorkOrder:
     """答复: what was verified, what was done, the result, a contact. The centre then calls back."""
@@ -805,8 +770,6 @@ def workorder_reply(*, order: WorkOrder | str, actor: Any, reply: str, files: Se
     order.reply, order.replied_at = reply, clock.now()
     if files:
         case_attachments_add(case=order, files=files, actor=actor)
-    order_pk: int = order.pk
-    transaction.on_commit(lambda: _reply_check_after_commit(order_pk), robust=True)
     return _move(order, row, Status.REPLIED, actor=actor, note=reply, is_public=True, fields=["reply", "replied_at"])
 
 

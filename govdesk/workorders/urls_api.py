@@ -1,7 +1,5 @@
 from django.urls import path
 
-from govdesk.dispatch import apis_duplicates
-
 from . import apis
 
 urlpatterns = [
@@ -9,11 +7,12 @@ urlpatterns = [
     path("lookup/", apis.WorkOrderLookupApi.as_view(), name="api-workorder-lookup"),
     path("<str:number>/", apis.WorkOrderDetailApi.as_view(), name="api-workorder"),
     path("<str:number>/reveal/", apis.WorkOrderRevealApi.as_view(), name="api-workorder-reveal"),
-    path("<str:number>/similar/", apis_duplicates.WorkOrderSimilarApi.as_view(), name="api-workorder-similar"),
     path("<str:number>/attachments/<int:pk>/", apis.WorkOrderAttachmentApi.as_view(), name="api-workorder-attachment"),
     *[
         path(f"<str:number>/{action.value}/", view.as_view(), name=f"api-workorder-{action.value}")
         for action, view in apis.ACTION_VIEWS.items()
     ],
+    # Sub-resources of an order that the apps above serve (smart dispatch: similar/) are routed before this
+    # include in api_urls.py, so this catch-all never hides them.
     path("<str:number>/<path:name>/", apis.UnknownActionApi.as_view(), name="api-workorder-unknown-action"),
 ]

@@ -25,9 +25,8 @@ from govdesk.catalog.selectors import dispatch_unit_suggest
 from govdesk.common import clock
 from govdesk.common.errors import ApplicationError, PermissionDenied, ValidationFailed
 from govdesk.common.masking import mask_id_number, mask_name, mask_phone
-from govdesk.dispatch import replycheck as reply_check
+from govdesk.common.pages import application_error_page, client_ip, error_page, staff_page
 from govdesk.org.models import Role
-from govdesk.web.shortcuts import application_error_page, client_ip, error_page, staff_page
 
 from . import selectors, services
 from .forms import (
@@ -179,7 +178,6 @@ def _detail(
         "extensions": ExtensionRequest.objects.filter(case_id=order.pk).select_related("unit"),
         "children": order.children.all().only("number", "title", "status"),
         "action_forms": forms,
-        "reply_check": reply_check.reply_check_for_display(user, order),
         "error": error,
         "error_status": status if status >= 400 else None,
     }
@@ -318,7 +316,6 @@ def supervision(request: HttpRequest) -> HttpResponse:
         "overdue": overdue,
         "due_soon": due_soon,
         "extensions": extensions,
-        "weak_replies": list(reply_check.reply_assessments_weak(user=user)[:100]),
         "can_supervise": user.has_role(Role.SUPERVISOR),
         "urge_statuses": [Status.DISPATCHED, Status.HANDLING, Status.RETURNED],
     }
@@ -330,30 +327,11 @@ def supervision(request: HttpRequest) -> HttpResponse:
 def visits(request: HttpRequest) -> HttpResponse:
     """回访: replied orders waiting for the call back."""
     page = _page(request, selectors.workorder_visit_queue(user=request.user), QUEUE_PAGE_SIZE)
-    checks = reply_check.reply_assessments_for_orders(request.user, list(page.object_list))
     rows = [
-        {
-            "order": order,
-            "form": ACTION_FORMS[Action.VISIT](auto_id=_form_ids(order, Action.VISIT)),
-            "reply_check": checks.get(order.pk),
-        }
+        {"order": order, "form": ACTION_FORMS[Action.VISIT](auto_id=_form_ids(order, Action.VISIT))}
         for order in page.object_list
     ]
     return render(request, "workorders/visits.html", {"page": page, "rows": rows})
-
-
-@staff_page(Role.SUPERVISOR)
-@require_POST
-def reply_check_review(request: HttpRequest, pk: int) -> HttpResponse:
-    """督办: a supervisor has reviewed a weak reply before the return visit (the service audits it)."""
-    try:
-        reply_check.reply_check_mark_reviewed(
-            assessment_id=pk, actor=request.user, note=request.POST.get("note", ""), ip_address=client_ip(request)
-        )
-    except ApplicationError as exc:
-        return application_error_page(request, exc)
-    messages.success(request, _("The reply check is marked as reviewed."))
-    return redirect(_next_url(request, reverse("workorders:supervision")))
 
 
 # --- list and detail ----------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Smart dispatch's after-commit work as huey tasks: the workorders hooks only queue, the worker runs the tasks, and a
-task that runs twice, late or for an order that moved on stores nothing twice and changes nothing it should not.
+"""Smart dispatch's after-commit work as huey tasks: its case-event subscriber only queues, the worker runs the tasks,
+and a task that runs twice, late or for an order that moved on stores nothing twice and changes nothing it should not.
 
 The test settings run tasks at once (immediate mode). The `queue` fixture turns that off for one test with an
 in-memory queue, so what a request queues can be inspected and run later, as the worker would.
@@ -8,7 +8,6 @@ in-memory queue, so what a request queues can be inspected and run later, as the
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,6 @@ from typing import Any
 import pytest
 from django.db import OperationalError
 from huey.contrib.djhuey import HUEY
-from huey.storage import MemoryStorage
 
 from govdesk.cases.models import CaseEvent
 from govdesk.dispatch import replycheck, selectors, tasks
@@ -43,21 +41,6 @@ def model_path(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tiny_model_file(tmp_path_factory.getbasetemp())
     settings.GOVDESK = {**settings.GOVDESK, "DISPATCH_MODEL_PATH": str(path)}
     return path
-
-
-@pytest.fixture
-def queue() -> Iterator[Any]:
-    """A real (in-memory) queue instead of immediate mode, restored afterwards.
-
-    Not through the `immediate` setter: switching it off would open the configured SQLite queue file.
-    """
-    saved = HUEY._immediate, HUEY.storage
-    HUEY._immediate = False
-    HUEY.storage = MemoryStorage(HUEY.name)
-    try:
-        yield HUEY
-    finally:
-        HUEY._immediate, HUEY.storage = saved
 
 
 def queued(huey: Any) -> list[tuple[str, tuple[Any, ...]]]:

@@ -40,6 +40,8 @@ ACTION_LABELS: dict[str, Any] = {
     "supervision-answer": _("Supervision case answered"),
     "supervision-close": _("Supervision case closed"),
     "supervision-reopen": _("Supervision case reopened"),
+    "evaluate": _("Rated by the citizen"),
+    "rectification-answer": _("Rectification answered"),
 }
 
 STATUS_LABELS = dict(StatusChoices.choices)

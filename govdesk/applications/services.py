@@ -1,0 +1,696 @@
+"""Every write to an application. One service per action: lock, check the table and guards, write, record, return.
+
+Each public service runs in one transaction that also appends the timeline and audit events and writes the notice
+the action issues (受理通知书, 一次性告知书, 不予受理通知书, the result), so a failure anywhere, the PDF
+included, leaves nothing half-written. Permission failures raise PermissionDenied (403); actions the current
+status does not allow raise InvalidTransition (409); bad input raises ValidationFailed (400).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from govdesk.audit.services import audit_append
+from govdesk.calendar.core import deadline_add_working_days
+from govdesk.calendar.selectors import calendar_get, calendar_years_without_data
+from govdesk.cases.attachments import CheckedFile
+from govdesk.cases.models import CaseKind, SuspensionKind
+from govdesk.cases.services import (
+    case_attachments_add,
+    case_event_record,
+    case_suspension_end,
+    case_suspension_start,
+    case_units_assign,
+)
+from govdesk.common import clock
+from govdesk.common.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from govdesk.common.services import counter_next
+from govdesk.common.validators import (
+    clean_text,
+    normalize_phone,
+    validate_id_number,
+    validate_multiline_text,
+    validate_no_control_characters,
+    validate_phone,
+)
+from govdesk.matters.models import MatterVersion
+from govdesk.matters.selectors import matter_get
+from govdesk.matters.services import matter_form_validate
+from govdesk.org.models import Role
+
+from . import notices
+from .models import Application, ApplicationMaterial, ApplicationNotice, Channel, Delivery, NoticeKind
+from .permissions import (
+    application_can_reveal,
+    application_can_view,
+    application_check_actor,
+    application_check_role,
+    application_refusal_is_not_found,
+)
+from .states import OPEN_STATUSES, Action, Status, Transition, transition_for
+
+NOTE_MAX_LENGTH = 2000
+NAME_MAX_LENGTH = 100
+# A matter's checklist is a few dozen materials at most; the cap bounds a request's work before any lookup.
+MATERIALS_MAX = 100
+# 行政许可法 第44条: the licence is issued and delivered within 10 (working, 第82条) days of the decision.
+DELIVERY_LIMIT_DAYS = 10
+NUMBER_PREFIX = "BJ"  # 办件: keeps application numbers apart from the work orders' all-digit ones
+
+
+# --- input checks -------------------------------------------------------------------------------------------------
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.fields.setdefault(field, []).append(str(message))
+
+    def check(self, field: str, validator: Callable[[str], None], value: str) -> None:
+        try:
+            validator(value)
+        except ValidationError as exc:
+            for message in exc.messages:
+                self.add(field, message)
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            field, messages = next(iter(self.fields.items()))
+            raise ValidationFailed(f"{field}: {messages[0]}", fields=self.fields)
+
+
+def _text(errors: _Errors, field: str, value: Any, *, required: bool, max_length: int, multiline: bool = False) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors.add(field, _("Must be text."))
+        return ""
+    value = clean_text(value)
+    if required and not value:
+        errors.add(field, _("This field is required."))
+    elif len(value) > max_length:
+        errors.add(field, _("At most %(n)d characters (now %(len)d).") % {"n": max_length, "len": len(value)})
+    errors.check(field, validate_multiline_text if multiline else validate_no_control_characters, value)
+    return value
+
+
+def _note(value: Any, field: str = "note", *, required: bool = False) -> str:
+    errors = _Errors()
+    text = _text(errors, field, value, required=required, max_length=NOTE_MAX_LENGTH, multiline=True)
+    errors.raise_if_any()
+    return text
+
+
+def _codes(errors: _Errors, field: str, value: Any, known: Sequence[str]) -> list[str]:
+    """Material codes: a list of known codes, each once."""
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        errors.add(field, _("Must be a list of material codes."))
+        return []
+    if len(value) > MATERIALS_MAX:
+        errors.add(field, _("At most %(n)d materials.") % {"n": MATERIALS_MAX})
+        return []
+    codes = [v.strip() for v in value]
+    unknown = [c for c in dict.fromkeys(codes) if c not in known]
+    if unknown:
+        errors.add(
+            field, _("This matter has no material with the code %(c)s.") % {"c": "、".join(c[:32] for c in unknown)}
+        )
+    twice = [c for c in dict.fromkeys(codes) if codes.count(c) > 1]
+    if twice:
+        errors.add(field, _("Material %(c)s is listed twice.") % {"c": "、".join(c[:32] for c in twice)})
+    return codes
+
+
+@dataclass(frozen=True)
+class Submission:
+    version: MatterVersion
+    channel: str
+    applicant_name: str
+    applicant_phone: str
+    applicant_id_number: str
+    form: dict[str, Any]
+    materials: list[str]
+
+
+def application_submission_clean(data: dict[str, Any]) -> Submission:
+    """Check a submission from any channel; raise ValidationFailed listing every problem at once."""
+    errors = _Errors()
+    channel = data.get("channel")
+    if channel not in Channel.values:
+        errors.add("channel", _("Choose window or online."))
+    code = data.get("matter")
+    version: MatterVersion | None = None
+    if not isinstance(code, str) or not code.strip() or len(code) > 64:
+        errors.add("matter", _("Give the code of a matter in the catalogue."))
+    else:
+        try:
+            version = matter_get(code.strip())
+        except NotFound as exc:
+            errors.add("matter", exc.message)
+    name = _text(errors, "applicant_name", data.get("applicant_name"), required=True, max_length=NAME_MAX_LENGTH)
+    phone = normalize_phone(_text(errors, "applicant_phone", data.get("applicant_phone"), required=True, max_length=20))
+    if phone:
+        errors.check("applicant_phone", validate_phone, phone)
+    id_number = _text(
+        errors, "applicant_id_number", data.get("applicant_id_number"), required=True, max_length=18
+    ).upper()
+    if id_number:
+        errors.check("applicant_id_number", validate_id_number, id_number)
+    form: dict[str, Any] = {}
+    materials: list[str] = []
+    if version is not None:
+        try:
+            form = matter_form_validate(version=version, data=data.get("form") or {})
+        except ValidationFailed as exc:
+            # The form's own fields, named as the client sent them: `form.<field>`.
+            for field, messages in (exc.fields or {"form": [exc.message]}).items():
+                for message in messages:
+                    errors.add(f"form.{field}" if field != "form" else field, message)
+        known = [m.code for m in version.materials.all()]
+        materials = _codes(errors, "materials", data.get("materials"), known)
+    errors.raise_if_any()
+    assert version is not None
+    return Submission(version, str(channel), name, phone, id_number, form, materials)
+
+
+# --- the transition skeleton --------------------------------------------------------------------------------------
+
+
+def _not_found(number: str) -> NotFound:
+    return NotFound(_("No application with number %(n)s.") % {"n": number[:40]})
+
+
+def _locked(application: Application | str) -> Application:
+    number = application if isinstance(application, str) else application.number
+    locked = (
+        Application.objects.select_for_update(of=("self", "case_ptr"))
+        .select_related("matter_version", "matter_version__unit", "matter")
+        .filter(number=number)
+        .first()
+    )
+    if locked is None:
+        raise _not_found(number)
+    return locked
+
+
+def _visible_locked(application: Application | str, actor: Any) -> Application:
+    locked = _locked(application)
+    if not application_can_view(actor, locked):
+        if application_refusal_is_not_found(actor):
+            raise _not_found(locked.number)
+        raise PermissionDenied(_("You cannot see this application."))
+    return locked
+
+
+def _begin(application: Application | str, actor: Any, action: Action) -> tuple[Application, Transition]:
+    """Lock and check, in this order: role and visibility (403, 404 for citizens), status (409), scope (403)."""
+    application_check_role(actor, action)
+    locked = _visible_locked(application, actor)
+    row = transition_for(locked.status, action)
+    if row is None:
+        raise InvalidTransition(
+            _("“%(action)s” is not possible while the application is “%(status)s”.")
+            % {"action": action.value, "status": locked.get_status_display()}
+        )
+    application_check_actor(actor, locked, row)
+    return locked, row
+
+
+def _guard(ok: bool, message: str) -> None:
+    if not ok:
+        raise InvalidTransition(message)
+
+
+def _move(
+    application: Application,
+    row: Transition,
+    target: Status,
+    *,
+    actor: Any,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    fields: Sequence[str] = (),
+    ip_address: str | None = None,
+) -> Application:
+    """Write the new status and the changed fields, then record the event (public: the applicant follows every
+    step). The table must allow `target`."""
+    assert target in row.targets, f"{row.action} from {row.source} cannot lead to {target}"
+    from_status = application.status
+    application.status = target
+    application.is_open = target in OPEN_STATUSES
+    application.updated_at = clock.now()
+    changed = {"status", "is_open", "updated_at", *fields}
+    if not application.is_open:
+        application.closed_at = application.closed_at or application.updated_at
+        application.is_due_soon = application.is_sign_overdue = application.is_overdue = False
+        changed |= {"closed_at", "is_due_soon", "is_sign_overdue", "is_overdue"}
+    application.save(update_fields=sorted(changed))
+    case_event_record(
+        case=application,
+        action=row.action.value,
+        actor=actor,
+        from_status=from_status,
+        to_status=target,
+        note=note,
+        is_public=True,
+        data=data,
+        ip_address=ip_address,
+    )
+    return application
+
+
+def _missing(application: Application) -> list[ApplicationMaterial]:
+    return list(application.materials.filter(required=True, received=False).order_by("order", "id"))
+
+
+def _user(actor: Any) -> Any:
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
+def _notice_issue(
+    application: Application,
+    kind: NoticeKind,
+    actor: Any,
+    *,
+    materials: list[dict[str, str]],
+    reason: str = "",
+    approved: bool | None = None,
+) -> ApplicationNotice:
+    """Number, render and store a notice, as the last write of its action's transaction: if rendering fails the
+    action rolls back with it, and nothing can fail between storing the file and committing but the commit."""
+    now = clock.now()
+    year = timezone.localtime(now).year
+    sequence = counter_next(key=f"application-notice:{kind.value}:{year}")
+    number = f"{notices.NUMBER_WORDS[kind.value]}〔{year}〕{sequence:06d}号"
+    user = _user(actor)
+    version = application.matter_version
+    content = notices.NoticeContent(
+        kind=kind.value,
+        number=number,
+        issued_at=now,
+        issuer=(user.display_name or user.username) if user is not None else "",
+        unit_name=version.unit.name,
+        materials=materials,
+        reason=reason,
+        approved=approved,
+        due_at=application.decision_due_at or application.due_at,
+        limit_days=version.promised_limit_days,
+    )
+    pdf = notices.notice_pdf(application=application, content=content)
+    notice = ApplicationNotice(application=application, kind=kind, number=number, issued_at=now, issued_by=user)
+    notice.file.save(f"{application.number}-{kind.value}-{sequence:06d}.pdf", ContentFile(pdf), save=False)
+    notice.save()
+    return notice
+
+
+# --- intake -------------------------------------------------------------------------------------------------------
+
+
+def application_submit(*, actor: Any, data: dict[str, Any], ip_address: str | None = None) -> Application:
+    """提交: a window clerk registers an application brought to the counter (channel window), or a citizen files
+    one online (channel online, on their own account). The materials listed are those received."""
+    if not actor.has_role(Role.WINDOW_CLERK, Role.CITIZEN):
+        raise PermissionDenied(_("Your role does not allow registering applications."))
+    submission = application_submission_clean(data)
+    allowed = Channel.WINDOW if actor.has_role(Role.WINDOW_CLERK) else Channel.ONLINE
+    if submission.channel != allowed:
+        message = _("Use the channel “%(c)s”.") % {"c": allowed.value}
+        raise ValidationFailed(message, fields={"channel": [message]})
+    version = submission.version
+    now = clock.now()
+    received = set(submission.materials)
+    clerk = allowed is Channel.WINDOW
+    with transaction.atomic():
+        day = timezone.localtime(now).strftime("%Y%m%d")
+        number = f"{NUMBER_PREFIX}{day}{counter_next(key=f'application:{day}'):06d}"
+        application = Application(
+            kind=CaseKind.APPLICATION,
+            number=number,
+            status=Status.SUBMITTED,
+            is_open=True,
+            title=version.name[:200],
+            created_at=now,
+            updated_at=now,
+            created_by=actor,
+            matter_id=version.matter_id,
+            matter_version=version,
+            channel=submission.channel,
+            applicant_name=submission.applicant_name,
+            applicant_phone=submission.applicant_phone,
+            applicant_id_number=submission.applicant_id_number,
+            applicant=None if clerk else actor,
+            form=submission.form,
+        )
+        application.save(force_insert=True)
+        case_units_assign(case=application, primary=version.unit)
+        application.save(update_fields=["primary_unit"])
+        ApplicationMaterial.objects.bulk_create(
+            ApplicationMaterial(
+                application=application,
+                code=m.code,
+                name=m.name,
+                required=m.required,
+                received=m.code in received,
+                # Checked at the counter by the clerk; an online upload is checked when the clerk accepts.
+                checked_by=actor if clerk and m.code in received else None,
+                checked_at=now if clerk and m.code in received else None,
+                order=position,
+            )
+            for position, m in enumerate(version.materials.all())
+        )
+        case_event_record(
+            case=application,
+            action="submit",
+            actor=actor,
+            to_status=Status.SUBMITTED,
+            is_public=True,
+            note=_("Submitted via %(channel)s.") % {"channel": application.get_channel_display()},
+            data={"channel": application.channel, "matter": version.matter.code, "version": version.version},
+            ip_address=ip_address,
+        )
+    return application
+
+
+# --- at the window ------------------------------------------------------------------------------------------------
+
+
+def _due(start: Any, days: int) -> Any:
+    deadline = deadline_add_working_days(start, days, calendar_get())
+    calendar_years_without_data(list(deadline.years_without_data))
+    return deadline.due_at
+
+
+def _decided(application: Application, reason: str) -> list[str]:
+    """Record the decision; from now on `due_at` is the delivery's deadline (the decision's is kept)."""
+    now = clock.now()
+    application.decided_at, application.decision_reason = now, reason
+    application.decision_due_at = application.due_at
+    application.due_at = _due(now, DELIVERY_LIMIT_DAYS)
+    return ["decided_at", "decision_reason", "decision_due_at", "due_at"]
+
+
+@transaction.atomic
+def application_accept(*, application: Application | str, actor: Any, note: str = "") -> Application:
+    """受理: every required material is in. The promised limit starts now (a 即办件 is decided on the spot)."""
+    note = _note(note)
+    application, row = _begin(application, actor, Action.ACCEPT)
+    missing = _missing(application)
+    _guard(
+        not missing,
+        _("Required materials are missing: %(m)s. Ask for them (request-correction) instead.")
+        % {"m": "、".join(m.name for m in missing)},
+    )
+    now = clock.now()
+    version = application.matter_version
+    application.accepted_at = now
+    application.dispatched_at = now
+    application.due_at = _due(now, version.promised_limit_days)
+    application.materials.filter(received=True, checked_by__isnull=True).update(checked_by=actor, checked_at=now)
+    fields = ["accepted_at", "dispatched_at", "due_at"]
+    received = [{"code": m.code, "name": m.name, "problem": ""} for m in application.materials.filter(received=True)]
+    if version.instant:
+        # 即办件: the clerk accepts and decides at the counter; the result is ready at once.
+        decided = _decided(application, note)
+        _move(
+            application,
+            row,
+            Status.APPROVED,
+            actor=actor,
+            note=note or _("Handled on the spot."),
+            data={"instant": True},
+            fields=[*fields, *decided],
+        )
+        _notice_issue(application, NoticeKind.ACCEPTANCE, actor, materials=received)
+        _notice_issue(application, NoticeKind.RESULT, actor, materials=[], reason=note, approved=True)
+        return application
+    _move(
+        application,
+        row,
+        Status.HANDLING,
+        actor=actor,
+        note=note,
+        data={"due_at": application.due_at.isoformat(), "limit_days": version.promised_limit_days},
+        fields=fields,
+    )
+    _notice_issue(application, NoticeKind.ACCEPTANCE, actor, materials=received)
+    return application
+
+
+def _defects(value: Any, known: Sequence[str]) -> dict[str, str]:
+    errors = _Errors()
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or len(value) > MATERIALS_MAX:
+        errors.add("defects", _("Must map material codes to what is wrong with them."))
+        errors.raise_if_any()
+    defects: dict[str, str] = {}
+    for code, problem in value.items():
+        if code not in known:
+            errors.add("defects", _("This matter has no material with the code %(c)s.") % {"c": str(code)[:32]})
+            continue
+        defects[code] = _text(errors, f"defects.{code}", problem, required=True, max_length=200)
+    errors.raise_if_any()
+    return defects
+
+
+@transaction.atomic
+def application_request_correction(
+    *, application: Application | str, actor: Any, defects: dict[str, str] | None = None, note: str = ""
+) -> Application:
+    """一次性告知: one notice listing everything to supply: every required material not received and every received
+    one found defective (`defects`: code → what is wrong). The clock starts only when all of it is in."""
+    note = _note(note)
+    application, row = _begin(application, actor, Action.REQUEST_CORRECTION)
+    materials = {m.code: m for m in application.materials.all()}
+    found = _defects(defects, list(materials))
+    now = clock.now()
+    for code, problem in found.items():
+        material = materials[code]
+        material.received, material.defect, material.checked_by, material.checked_at = False, problem, actor, now
+        material.save(update_fields=["received", "defect", "checked_by", "checked_at"])
+    to_supply = [m for m in materials.values() if not m.received and (m.required or m.code in found)]
+    _guard(bool(to_supply), _("All required materials are in: accept the application instead."))
+    listed = [
+        {"code": m.code, "name": m.name, "problem": m.defect or notices.NOT_SUBMITTED}
+        for m in sorted(to_supply, key=lambda m: (m.order, m.pk))
+    ]
+    _move(
+        application,
+        row,
+        Status.CORRECTION,
+        actor=actor,
+        note=note,
+        data={"materials": [m["code"] for m in listed]},
+    )
+    _notice_issue(application, NoticeKind.CORRECTION, actor, materials=listed, reason=note)
+    return application
+
+
+@transaction.atomic
+def application_supplement(
+    *, application: Application | str, actor: Any, materials: Sequence[str], note: str = ""
+) -> Application:
+    """补正: materials handed in later. After a correction notice, the application goes back to the window once
+    every required material is in (the acceptance, and so the clock, starts from there)."""
+    note = _note(note)
+    application, row = _begin(application, actor, Action.SUPPLEMENT)
+    rows = {m.code: m for m in application.materials.all()}
+    errors = _Errors()
+    codes = _codes(errors, "materials", materials, list(rows))
+    if not codes and "materials" not in errors.fields:
+        errors.add("materials", _("List the materials handed in."))
+    again = [c for c in codes if c in rows and rows[c].received]
+    if again:
+        errors.add("materials", _("Already received: %(m)s.") % {"m": "、".join(rows[c].name for c in again)})
+    errors.raise_if_any()
+    now = clock.now()
+    clerk = actor.has_role(Role.WINDOW_CLERK)
+    for code in codes:
+        material = rows[code]
+        material.received, material.defect = True, ""
+        material.checked_by, material.checked_at = (actor, now) if clerk else (None, None)
+        material.save(update_fields=["received", "defect", "checked_by", "checked_at"])
+    complete = not any(m.required and not m.received for m in rows.values())
+    target = Status.SUBMITTED if application.status == Status.SUBMITTED or complete else Status.CORRECTION
+    return _move(application, row, target, actor=actor, note=note, data={"materials": codes, "complete": complete})
+
+
+@transaction.atomic
+def application_refuse(*, application: Application | str, actor: Any, reason: str) -> Application:
+    """不予受理: with the reasons, and the applicant's right to reconsideration (60 days) and litigation (6 months)."""
+    reason = _note(reason, "reason", required=True)
+    application, row = _begin(application, actor, Action.REFUSE)
+    application.decision_reason = reason
+    _move(application, row, Status.REFUSED, actor=actor, note=reason, fields=["decision_reason"])
+    _notice_issue(application, NoticeKind.REFUSAL, actor, materials=[], reason=reason)
+    return application
+
+
+# --- the implementing unit ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_suspend(
+    *, application: Application | str, actor: Any, reason: str, kind: str = SuspensionKind.OTHER
+) -> Application:
+    """中止: a hearing, testing or expert review; its time is not counted in the limit (行政许可法 第45条)."""
+    reason = _note(reason, "reason", required=True)
+    if kind not in SuspensionKind.values:
+        message = _("Choose hearing, testing, expert_review or other.")
+        raise ValidationFailed(message, fields={"kind": [message]})
+    application, row = _begin(application, actor, Action.SUSPEND)
+    case_suspension_start(case=application, kind=kind, reason=reason, actor=actor)
+    return _move(application, row, Status.SUSPENDED, actor=actor, note=reason, data={"kind": kind}, fields=["due_at"])
+
+
+@transaction.atomic
+def application_resume(*, application: Application | str, actor: Any, note: str = "") -> Application:
+    """恢复: the clock runs again; the deadline moves by the working days the suspension lasted."""
+    note = _note(note)
+    application, row = _begin(application, actor, Action.RESUME)
+    suspension = case_suspension_end(case=application, actor=actor)
+    data: dict[str, Any] = {"working_days": suspension.working_days, "kind": suspension.kind}
+    if application.due_at is not None:
+        data["due_at"] = application.due_at.isoformat()
+    return _move(application, row, Status.HANDLING, actor=actor, note=note, data=data, fields=["due_at"])
+
+
+@transaction.atomic
+def application_approve(*, application: Application | str, actor: Any, note: str = "") -> Application:
+    """准予: the unit's decision; the result notice goes to the window for delivery."""
+    note = _note(note)
+    application, row = _begin(application, actor, Action.APPROVE)
+    _move(application, row, Status.APPROVED, actor=actor, note=note, fields=_decided(application, note))
+    _notice_issue(application, NoticeKind.RESULT, actor, materials=[], reason=note, approved=True)
+    return application
+
+
+@transaction.atomic
+def application_deny(*, application: Application | str, actor: Any, reason: str) -> Application:
+    """不予准许: with the reasons and the applicant's remedies (行政许可法 第38条第二款)."""
+    reason = _note(reason, "reason", required=True)
+    application, row = _begin(application, actor, Action.DENY)
+    _move(application, row, Status.DENIED, actor=actor, note=reason, fields=_decided(application, reason))
+    _notice_issue(application, NoticeKind.RESULT, actor, materials=[], reason=reason, approved=False)
+    return application
+
+
+@transaction.atomic
+def application_deliver(
+    *, application: Application | str, actor: Any, delivery: str = Delivery.WINDOW, note: str = ""
+) -> Application:
+    """送达: the result handed over at the window, posted or sent electronically; the application closes."""
+    note = _note(note)
+    if delivery not in Delivery.values:
+        message = _("Choose window, post or electronic.")
+        raise ValidationFailed(message, fields={"delivery": [message]})
+    application, row = _begin(application, actor, Action.DELIVER)
+    application.delivered_at, application.delivery = clock.now(), delivery
+    return _move(
+        application,
+        row,
+        Status.CLOSED,
+        actor=actor,
+        note=note,
+        data={"delivery": delivery},
+        fields=["delivered_at", "delivery"],
+    )
+
+
+# --- material files -----------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_material_attach(
+    *, application: Application | str, actor: Any, code: str, file: CheckedFile
+) -> ApplicationMaterial:
+    """The scan or upload of one material (a copy scanned at the window, a file uploaded online): one per material,
+    while the application is at the window (before acceptance)."""
+    if not actor.has_role(Role.WINDOW_CLERK, Role.CITIZEN):
+        raise PermissionDenied(_("Your role does not allow adding materials."))
+    application = _visible_locked(application, actor)
+    if not (actor.has_role(Role.WINDOW_CLERK) or application.applicant_id == actor.pk):
+        raise PermissionDenied(_("You cannot add materials to this application."))
+    material = application.materials.select_for_update().filter(code=code).first()
+    if material is None:
+        message = _("This matter has no material with the code %(c)s.") % {"c": code[:32]}
+        raise ValidationFailed(message, fields={"code": [message]})
+    _guard(
+        application.status in (Status.SUBMITTED, Status.CORRECTION),
+        _("Materials are added before the application is accepted."),
+    )
+    if material.attachment_id is not None:
+        message = _("A file for “%(m)s” was already uploaded.") % {"m": material.name}
+        raise ValidationFailed(message, fields={"file": [message]})
+    (attachment,) = case_attachments_add(case=application, files=[file], actor=actor)
+    material.attachment = attachment
+    material.save(update_fields=["attachment"])
+    case_event_record(
+        case=application,
+        action="material-file",
+        actor=actor,
+        from_status=application.status,
+        to_status=application.status,
+        is_public=True,
+        data={"material": material.code},
+    )
+    return material
+
+
+# --- personal data ------------------------------------------------------------------------------------------------
+
+REVEALABLE_FIELDS = ("applicant_phone", "applicant_id_number")
+
+
+def application_pii_reveal(
+    *, application: Application | str, actor: Any, field: str, ip_address: str | None = None
+) -> str:
+    """One unmasked personal field; every successful or refused attempt is audited."""
+    if field not in REVEALABLE_FIELDS:
+        raise ValidationFailed(_("This field cannot be revealed."), fields={"field": [_("Unknown field.")]})
+    number = application if isinstance(application, str) else application.number
+    found = Application.objects.filter(number=number).first()
+    if found is None:
+        raise _not_found(number)
+    allowed = application_can_reveal(actor, found)
+    with transaction.atomic():
+        audit_append(
+            action="pii.view",
+            actor=_user(actor),
+            object_type=CaseKind.APPLICATION,
+            object_id=found.number,
+            note=field,
+            success=allowed,
+            ip_address=ip_address,
+        )
+    if not allowed:
+        if application_refusal_is_not_found(actor) and not application_can_view(actor, found):
+            raise _not_found(number)
+        raise PermissionDenied(_("Your role may not see this personal data unmasked."))
+    return str(getattr(found, field))
+
+
+# The API and the UI dispatch actions by name to these services.
+ACTION_SERVICES: dict[Action, Callable[..., Application]] = {
+    Action.ACCEPT: application_accept,
+    Action.REQUEST_CORRECTION: application_request_correction,
+    Action.SUPPLEMENT: application_supplement,
+    Action.REFUSE: application_refuse,
+    Action.SUSPEND: application_suspend,
+    Action.RESUME: application_resume,
+    Action.APPROVE: application_approve,
+    Action.DENY: application_deny,
+    Action.DELIVER: application_deliver,
+}
