@@ -42,7 +42,8 @@ run: $(VENV)/.runtime-installed
 	else echo "msgfmt not found: using the committed .mo files"; fi
 	@# Adds the demo orders only when the database has none; prints the demo accounts every time.
 	$(MANAGE) seed_demo
-	@# The demo matter catalogue needs the units seed_demo creates; unchanged matters make no new version.
+	@# seed_demo loads the demo matter catalogue into an empty database (its applications need it); this picks up
+	@# changes to the shipped file, and unchanged matters make no new version.
 	$(MANAGE) matters_import --commit
 	@echo
 	@echo "GovDesk: http://127.0.0.1:$(PORT)/   (Ctrl-C stops the server and the task worker; its log: var/tasks.log)"

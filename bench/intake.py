@@ -144,8 +144,19 @@ def obtain_token(port: int, username: str, password: str) -> str:
 class Run:
     """One phase: `total` POSTs shared by `clients` threads, each on its own keep-alive connection."""
 
-    def __init__(self, *, port: int, token: str, payloads: list[bytes], total: int, clients: int, duration: float):
+    def __init__(
+        self,
+        *,
+        port: int,
+        token: str,
+        payloads: list[bytes],
+        total: int,
+        clients: int,
+        duration: float,
+        path: str = "/api/v1/workorders/",
+    ):
         self.port, self.payloads, self.total, self.clients, self.duration = port, payloads, total, clients, duration
+        self.path = path
         self.headers = {"Content-Type": "application/json", "Authorization": f"Token {token}"}
         self.counter = itertools.count()
         self.latencies: list[float] = []
@@ -163,7 +174,7 @@ class Run:
             body = self.payloads[i % len(self.payloads)]
             started = time.perf_counter()
             try:
-                status, data = request(conn, "POST", "/api/v1/workorders/", body, self.headers)
+                status, data = request(conn, "POST", self.path, body, self.headers)
                 key = str(status)
             except (OSError, http.client.HTTPException) as exc:
                 status, data, key = 0, str(exc).encode(), type(exc).__name__
@@ -194,6 +205,28 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def phase_figures(run: Run, rate_key: str) -> dict[str, Any]:
+    """A measured phase's figures for the summary: requests, 201s (per second under `rate_key`), errors, latencies."""
+    ok = run.statuses.get("201", 0)
+    lat_ms = [x * 1000 for x in run.latencies]
+    return {
+        "requests": len(run.latencies),
+        "created_201": ok,
+        "errors": sum(n for key, n in run.statuses.items() if key != "201"),
+        "statuses": run.statuses,
+        "seconds": round(run.elapsed, 2),
+        rate_key: round(ok / run.elapsed, 1) if run.elapsed else 0,
+        "p50_ms": round(statistics.median(lat_ms), 1) if lat_ms else None,
+        "p95_ms": round(percentile(lat_ms, 95), 1) if lat_ms else None,
+        "p99_ms": round(percentile(lat_ms, 99), 1) if lat_ms else None,
+        "max_ms": round(max(lat_ms), 1) if lat_ms else None,
+    }
+
+
+def machine() -> str:
+    return f"{platform.node()} {platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()}"
+
+
 def main() -> None:
     args = parse()
     env, tmp = prepare_environment(args)
@@ -217,27 +250,16 @@ def main() -> None:
 
     connections.close_all()
     created = WorkOrder.objects.count() - before
-    ok = run.statuses.get("201", 0)
-    errors = sum(n for key, n in run.statuses.items() if key != "201")
-    lat_ms = [x * 1000 for x in run.latencies]
     summary: dict[str, Any] = {
         "db": args.db,
         "clients": args.clients,
         "workers": args.workers,
         "threads": args.threads,
-        "requests": len(run.latencies),
-        "created_201": ok,
-        "errors": errors,
-        "statuses": run.statuses,
-        "seconds": round(run.elapsed, 2),
-        "orders_per_s": round(ok / run.elapsed, 1) if run.elapsed else 0,
-        "p50_ms": round(statistics.median(lat_ms), 1) if lat_ms else None,
-        "p95_ms": round(percentile(lat_ms, 95), 1) if lat_ms else None,
-        "p99_ms": round(percentile(lat_ms, 99), 1) if lat_ms else None,
-        "max_ms": round(max(lat_ms), 1) if lat_ms else None,
+        **phase_figures(run, "orders_per_s"),
         "orders_in_db_after_warmup_and_run": created,
-        "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "machine": machine(),
     }
+    ok, errors = summary["created_201"], summary["errors"]
     print(
         f"{args.db}: {summary['orders_per_s']} orders/s over {summary['seconds']} s | p50 {summary['p50_ms']} ms, "
         f"p95 {summary['p95_ms']} ms, p99 {summary['p99_ms']} ms, max {summary['max_ms']} ms | "

@@ -20,6 +20,8 @@ urlpatterns = [
     path("reports/", include("govdesk.reports.urls")),
     path("matters/", include("govdesk.matters.urls")),
     path("applications/", include("govdesk.applications.urls")),
+    path("window/", include("govdesk.applications.urls_window")),
+    path("apply/", include("govdesk.applications.urls_online")),
     path("", include("govdesk.workorders.urls")),
     path("", include("govdesk.web.urls")),
 ]

@@ -134,3 +134,49 @@ class ApplicationNotice(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class TicketService(models.TextChoices):
+    """The hall's queues; the letter starts the ticket's number (A023)."""
+
+    GENERAL = "A", _("General matters")
+    BUSINESS = "B", _("Business and enterprise")
+    SOCIAL = "C", _("Social security and civil affairs")
+    CONSTRUCTION = "D", _("Housing, construction and transport")
+
+
+class TicketStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    CALLED = "called", _("Called")
+    NO_SHOW = "no_show", _("Did not come")
+    DONE = "done", _("Served")
+
+
+class QueueTicket(models.Model):
+    """A number taken at the hall's kiosk (取号), called to a window (叫号). Numbers restart every day per queue."""
+
+    day = models.DateField(_("day"))
+    service = models.CharField(_("queue"), max_length=1, choices=TicketService.choices)
+    sequence = models.PositiveIntegerField(_("sequence"))
+    number = models.CharField(_("number"), max_length=8)
+    status = models.CharField(_("status"), max_length=10, choices=TicketStatus.choices, default=TicketStatus.WAITING)
+    taken_at = models.DateTimeField(_("taken at"))
+    window = models.PositiveSmallIntegerField(_("window"), null=True, blank=True)
+    called_at = models.DateTimeField(_("called at"), null=True, blank=True)
+    called_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    calls = models.PositiveSmallIntegerField(_("calls"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["day", "taken_at", "id"]
+        verbose_name = _("queue ticket")
+        verbose_name_plural = _("queue tickets")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "service", "sequence"], name="queue_ticket_once_per_day"),
+        ]
+        indexes = [models.Index(fields=["day", "status", "service"], name="queue_ticket_waiting")]
+
+    def __str__(self) -> str:
+        return self.number

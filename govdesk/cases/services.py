@@ -31,6 +31,24 @@ def case_event_listener_add(listener: Callable[[Case, CaseEvent], None]) -> None
         CASE_EVENT_LISTENERS.append(listener)
 
 
+# Who a case serves, by case kind, for apps that act for "the citizen of any case" (ratings) without knowing case
+# types: the resolver answers the citizen's account id or None. Registered by the case type's ready(); a kind with
+# none is served by whoever created it.
+CASE_CITIZEN_RESOLVERS: dict[str, Callable[[Case], int | None]] = {}
+
+
+def case_citizen_resolver_add(kind: str, resolver: Callable[[Case], int | None]) -> None:
+    CASE_CITIZEN_RESOLVERS[kind] = resolver
+
+
+def case_citizen_id(case: Case) -> int | None:
+    """The account of the citizen this case serves (an application's applicant, a work order's own submitter)."""
+    resolver = CASE_CITIZEN_RESOLVERS.get(case.kind)
+    if resolver is not None:
+        return resolver(case)
+    return case.created_by_id
+
+
 def case_event_record(
     *,
     case: Case,

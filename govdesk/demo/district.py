@@ -39,6 +39,12 @@ DEPARTMENTS: list[tuple[str, str]] = [
     ("LS-YJ", "区应急管理局"),
     ("LS-SJ", "区市场监督管理局"),
     ("LS-JW", "区纪委监委"),
+    ("LS-YB", "区医疗保障局"),
+    # City-level bodies with a district office or branch, in the district's tree like the police and ecology branches.
+    ("LS-GJJ", "吕梁市住房公积金管理中心离石管理部"),
+    ("LS-SWJ", "国家税务总局吕梁市离石区税务局"),
+    ("LS-CL", "区残疾人联合会"),
+    ("LS-TY", "区退役军人事务局"),
 ]
 
 
@@ -100,6 +106,14 @@ DISPATCH_RULES: list[tuple[str, str, bool]] = [
     ("城乡建设/村镇建设", "LS-NY", True),
     ("城乡建设/安全生产", "LS-YJ", False),
     ("劳动和社会保障", "LS-RS", False),
+    ("劳动和社会保障/城镇居民社会保险/城镇居民医疗保险", "LS-YB", False),
+    ("劳动和社会保障/城镇居民社会保险/新农村合作医疗", "LS-YB", False),
+    ("劳动和社会保障/城镇职工社会保险/职工医疗保险", "LS-YB", False),
+    ("劳动和社会保障/工资福利/住房公积金", "LS-GJJ", False),
+    ("城乡建设/住房保障与房地产/住房公积金", "LS-GJJ", False),
+    ("经济管理/金融财税/税收征管", "LS-SWJ", False),
+    ("民政/优抚", "LS-TY", False),
+    ("民政/复退安置", "LS-TY", False),
     ("教育文体", "LS-JY", False),
     ("教育文体/体育", "LS-WL", False),
     ("教育文体/文化", "LS-WL", False),

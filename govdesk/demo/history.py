@@ -5,6 +5,7 @@ steps of all orders are sorted by time and executed one by one with `clock.at(mo
 timelines and the audit chain come out exactly as if the history had happened. Steps planned after "now" are simply
 not executed, which is what leaves recent orders open. A handful of "showcase" orders from the last day are planned
 so that every status (and reopened, extended, urged and supervised orders) is present even in a small seed.
+`replay` runs these steps and the service hall's (applications and ratings, `applications.py`) in one time order.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import io
 import random
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -527,7 +528,6 @@ class Executor:
         self.current_unit: dict[int, str] = {}
         self.dead: set[int] = set()
         self.failures: Counter[str] = Counter()
-        self.done = 0
 
     def steps(self, now: datetime) -> list[Step]:
         return sorted(
@@ -535,20 +535,16 @@ class Executor:
             key=lambda s: (s.at, s.order, s.seq),
         )
 
-    def run(self, steps: list[Step], progress: Callable[[int, int], None] | None = None) -> None:
-        total = len(steps)
-        for position, step in enumerate(steps, start=1):
-            if step.order not in self.dead:
-                with clock.at(step.at):
-                    try:
-                        self._run(step)
-                    except ApplicationError as exc:
-                        self.failures[f"{step.action}: {exc.message}"] += 1
-                        if step.essential:
-                            self.dead.add(step.order)
-            self.done = position
-            if progress is not None and (position % 200 == 0 or position == total):
-                progress(position, total)
+    def run_step(self, step: Step) -> None:
+        """One step at the current (replayed) time; a refused essential step stops the rest of its order's plan."""
+        if step.order in self.dead:
+            return
+        try:
+            self._run(step)
+        except ApplicationError as exc:
+            self.failures[f"{step.action}: {exc.message}"] += 1
+            if step.essential:
+                self.dead.add(step.order)
 
     def _handler(self, order: int) -> Any:
         return self.handlers[self.current_unit[order]]
@@ -624,3 +620,27 @@ class Executor:
             services.workorder_reopen(order=number, actor=p["dispatcher"], reason=a["reason"])
         else:  # pragma: no cover - a planner bug
             raise ValueError(step.action)
+
+
+def replay(
+    streams: Sequence[tuple[list[Step], Callable[[Step], None]]],
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Run the steps of several executors in one time order, each at its moment: (steps, run) per executor, where
+    `run` executes one step. Ties keep the streams' order, so a rating planned at the very moment of its close still
+    comes after it. Returns how many steps there were."""
+    merged = sorted(
+        (
+            (step.at, rank, step.order, step.seq, step, run)
+            for rank, (steps, run) in enumerate(streams)
+            for step in steps
+        ),
+        key=lambda item: item[:4],
+    )
+    total = len(merged)
+    for position, (at, _rank, _order, _seq, step, run) in enumerate(merged, start=1):
+        with clock.at(at):
+            run(step)
+        if progress is not None and (position % 200 == 0 or position == total):
+            progress(position, total)
+    return total

@@ -24,16 +24,22 @@ from govdesk.catalog.models import Category, DispatchRule
 from govdesk.catalog.services import category_tree_import
 from govdesk.common import clock
 from govdesk.common.errors import ValidationFailed
+from govdesk.evaluations.models import Evaluation
+from govdesk.matters.models import Matter
+from govdesk.matters.transfer import matters_import
 from govdesk.org.models import Role, Unit, UnitKind, User
 from govdesk.org.services import STAFF_ROLES, role_groups_sync
 from govdesk.security.selectors import twofactor_required
 
+from .applications import SOURCE_APPLICATION, SOURCE_RATING, ApplicationPlanner, HallExecutor, RatingPlanner
 from .district import CENTRE, DEPARTMENTS, DISPATCH_RULES, GOVERNMENT, SERVICE_HALL, STREETS
-from .history import Executor, Planner
+from .history import Executor, Planner, replay
+from .people import fake_id_number, fake_mobile
 from .selectors import demo_accounts_wanted
 
 DEMO_TOTP_DEVICE = "demo"
 CATEGORIES_CSV = Path(__file__).resolve().parents[1] / "catalog" / "data" / "categories.csv"
+DEMO_CATALOGUE = Path(__file__).resolve().parents[1] / "matters" / "data" / "demo_catalogue.json"
 
 
 def demo_categories_ensure() -> int:
@@ -196,28 +202,94 @@ def handlers_by_unit() -> dict[str, User]:
     return found
 
 
+def demo_catalogue_ensure() -> int:
+    """Load the shipped matter catalogue when the database has no matters; returns how many were created.
+
+    The demo's applications need it before their history is replayed (`make run` imports it again afterwards, which
+    changes nothing while the file is unchanged)."""
+    if Matter.objects.exists():
+        return 0
+    result = matters_import(content=DEMO_CATALOGUE.read_bytes(), filename=DEMO_CATALOGUE.name, commit=True)
+    if result.errors:
+        raise ValidationFailed(f"{DEMO_CATALOGUE.name}: {result.errors[0]}")
+    return result.created
+
+
 @dataclass(frozen=True)
 class OrdersResult:
     orders: int
     steps: int
     failures: dict[str, int]
+    applications: int = 0
+    ratings: int = 0
+    rectifications: int = 0
+
+
+# Applications and ratings cover the last 60 days: the service hall's part of the history is younger.
+APPLICATION_DAYS = 60
 
 
 def demo_orders_create(
-    *, count: int, days: int, seed: int, progress: Callable[[int, int], None] | None = None
+    *,
+    count: int,
+    days: int,
+    seed: int,
+    applications: int = 0,
+    ratings: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> OrdersResult:
-    """Plan `count` orders over the last `days` days and replay them through the services, in one transaction."""
+    """Plan `count` orders over the last `days` days, `applications` applications and about `ratings` ratings (of
+    closed orders and applications) over the last 60, and replay them all through the services in one time order,
+    in one transaction. Applications need the matter catalogue (`demo_catalogue_ensure`)."""
     now = clock.now()
     rng = random.Random(seed)  # noqa: S311 - demo data, reproducible on purpose
     planner = Planner(rng=rng, now=now, days=days)
     plans = planner.plan_all(count)
-    people = {name: User.objects.get(username=name) for name in ("operator", "dispatcher", "supervisor", "citizen")}
-    executor = Executor(plans=plans, people=people, handlers=handlers_by_unit())
-    steps = executor.steps(now)
+    names = ("operator", "dispatcher", "supervisor", "citizen", "clerk", "applicant")
+    people: dict[str, Any] = {u.username: u for u in User.objects.filter(username__in=names)}
+    handlers = handlers_by_unit()
+    executor = Executor(plans=plans, people=people, handlers=handlers)
+    # Their own random stream: adding applications leaves the work orders' history as it was.
+    hall_rng = random.Random(seed + 1)  # noqa: S311
+    window = min(days, APPLICATION_DAYS)
+    app_plans = (
+        ApplicationPlanner(rng=hall_rng, now=now, days=window, handler_units=set(handlers)).plan_all(applications)
+        if applications
+        else []
+    )
+    rating_plans = (
+        RatingPlanner(rng=hall_rng, now=now, days=window).plan_all(count=ratings, orders=plans, applications=app_plans)
+        if ratings
+        else []
+    )
+    applicant = people.get("applicant")
+    if applicant is not None:
+        # Online applications are filed on the applicant's own account, under one identity.
+        people["applicant_identity"] = {
+            "applicant_name": applicant.display_name.split()[-1],
+            "applicant_phone": fake_mobile(hall_rng),
+            "applicant_id_number": fake_id_number(hall_rng),
+        }
+    hall = HallExecutor(
+        applications=app_plans, ratings=rating_plans, people=people, handlers=handlers, order_numbers=executor.numbers
+    )
+    # Work orders first at equal moments: a rating planned at the instant of its order's close comes after it.
+    streams = [
+        (executor.steps(now), executor.run_step),
+        (hall.application_steps(now), lambda step: hall.run_step(SOURCE_APPLICATION, step)),
+        (hall.rating_steps(now), lambda step: hall.run_step(SOURCE_RATING, step)),
+    ]
     # One transaction: SQLite commits once instead of per step, and an interrupted seed leaves nothing behind.
     with transaction.atomic():
-        executor.run(steps, progress)
-    return OrdersResult(orders=len(executor.numbers), steps=len(steps), failures=dict(executor.failures))
+        steps = replay(streams, progress)
+    return OrdersResult(
+        orders=len(executor.numbers),
+        steps=steps,
+        failures=dict(executor.failures + hall.failures),
+        applications=len(hall.numbers),
+        ratings=Evaluation.objects.count(),
+        rectifications=len(hall.rectifications),
+    )
 
 
 def history_start(days: int) -> datetime:

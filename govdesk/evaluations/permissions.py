@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from govdesk.cases.models import Case, CaseUnit
+from govdesk.cases.services import case_citizen_id
 from govdesk.common.errors import PermissionDenied
 from govdesk.org.models import Role
 
@@ -43,13 +44,12 @@ def can_record_on_pad(user: Any) -> bool:
 
 
 def is_citizen_of(user: Any, case: Case) -> bool:
-    """The citizen whose case it is: the account that created it, if that account is a citizen's."""
-    return (
-        _authenticated(user)
-        and user.has_role(Role.CITIZEN)
-        and case.created_by_id is not None
-        and case.created_by_id == user.pk
-    )
+    """The citizen whose case it is (`case_citizen_id`: an application's applicant, else the account that created
+    it), if that account is a citizen's."""
+    if not (_authenticated(user) and user.has_role(Role.CITIZEN)):
+        return False
+    citizen_id = case_citizen_id(case)
+    return citizen_id is not None and citizen_id == user.pk
 
 
 def acting_unit_ids(user: Any) -> set[int]:

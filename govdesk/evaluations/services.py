@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from govdesk.calendar.core import deadline_add_working_days
 from govdesk.calendar.selectors import calendar_get
 from govdesk.cases.models import Case, CaseEvent, CaseKind
-from govdesk.cases.services import case_event_record, case_units_assign
+from govdesk.cases.services import case_citizen_id, case_event_record, case_units_assign
 from govdesk.common import clock
 from govdesk.common.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from govdesk.common.services import counter_next
@@ -318,7 +318,7 @@ def _rectification_open(evaluation: Evaluation, rated: Case, actor: Any, now: An
         title=title[:200],
         primary_unit=unit,
         # The citizen whose case was rated owns its rectification too (sees it, may rate it on the web).
-        created_by=rated.created_by,
+        created_by_id=case_citizen_id(rated),
         created_at=now,
         updated_at=now,
         dispatched_at=now,

@@ -250,6 +250,8 @@ GOVDESK = {
     # Public intake: requests per IP.
     "PUBLIC_SUBMIT_RATE": "5/h",
     "PUBLIC_TRACK_RATE": "30/h",
+    # The hall's ticket kiosk: one address serves every visitor, so far more than the public pages' rate.
+    "QUEUE_TICKET_RATE": os.environ.get("GOVDESK_QUEUE_TICKET_RATE", "300/h"),
     # Smart dispatch: the category classifier's artifact (`manage.py dispatch_train` writes it).
     "DISPATCH_MODEL_PATH": os.environ.get(
         "GOVDESK_DISPATCH_MODEL_PATH", str(VAR_DIR / "models" / "dispatch-classifier.joblib")
@@ -312,7 +314,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    # WeasyPrint logs seven INFO lines per PDF (notices, the monthly report): noise in production logs.
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+    },
 }
 
 # Background tasks and periodic jobs (huey): side effects after commit (smart dispatch, reply check) and the periodic

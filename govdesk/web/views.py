@@ -29,6 +29,7 @@ ROLE_HOME: tuple[tuple[str, str], ...] = (
     (Role.SUPERVISOR, "workorders:supervision"),
     (Role.HANDLER, "workorders:inbox"),
     (Role.UNIT_ADMIN, "workorders:inbox"),
+    (Role.WINDOW_CLERK, "window:counter"),
     (Role.CITIZEN, "workorders:list"),
 )
 

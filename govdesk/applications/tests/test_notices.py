@@ -117,6 +117,27 @@ def test_the_seal_is_a_red_ring_with_a_star_and_the_unit_name_on_the_arc() -> No
     assert "&lt;" in svg and "&amp;" in svg and "<&>" not in svg
 
 
+def test_the_seal_is_lettered_in_the_documents_serif_so_a_notice_embeds_one_font_family(
+    hall: SimpleNamespace, people: SimpleNamespace, tmp_path: Path
+) -> None:
+    # Seals are lettered in 宋体. Left unset, the seal's text took the system's default CJK font (Noto Sans CJK JP):
+    # Japanese glyph forms, and a third font in every notice (~40 KB, ~12% of the render; docs/benchmarks.md).
+    assert all("Noto Serif CJK SC" in glyph for glyph in str(notices.seal_svg("区住建局")).split("<text")[1:])
+    application = make_application(hall, people, Status.HANDLING)
+    notice = ApplicationNotice.objects.get(application=application, kind="acceptance")
+    executable = shutil.which("pdffonts")
+    assert executable, "pdffonts is missing: install poppler-utils"
+    path = tmp_path / "notice.pdf"
+    with notice.file.open("rb") as handle:
+        path.write_bytes(handle.read())
+    listing = subprocess.run(  # noqa: S603 (our own file)
+        [executable, str(path)], check=True, capture_output=True, text=True
+    ).stdout.splitlines()[2:]
+    # "ABCDEF+Noto-Serif-CJK-SC-Bold …": the subset tag and the weight dropped, one family is left.
+    families = {line.split()[0].split("+", 1)[-1].removesuffix("-Bold") for line in listing if line.strip()}
+    assert len(families) == 1, families
+
+
 def test_a_failing_notice_leaves_neither_the_state_change_nor_the_notice(
     hall: SimpleNamespace, people: SimpleNamespace, monkeypatch: pytest.MonkeyPatch, fake_pdf: object
 ) -> None:

@@ -47,7 +47,9 @@ def seeded(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytes
     try:
         with django_db_blocker.unblock(), transaction.atomic():
             password_file = tmp_path_factory.mktemp("demo") / "pw"
-            call_command("seed_demo", "--orders", "60", "--password-file", str(password_file), stdout=out)
+            # Applications and ratings have their own module (test_demo_hall.py).
+            options = ["--orders", "60", "--applications", "0", "--ratings", "0"]
+            call_command("seed_demo", *options, "--password-file", str(password_file), stdout=out)
             yield out.getvalue()
             transaction.set_rollback(True)
     finally:

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+from govdesk.applications.models import Application
 from govdesk.applications.states import Status
 from govdesk.applications.tests.factories import make_application
-from govdesk.common.errors import InvalidTransition
+from govdesk.common.errors import InvalidTransition, NotFound
 from govdesk.evaluations import services
 from govdesk.evaluations.models import Evaluation, Rectification
 
@@ -45,3 +46,19 @@ def test_a_refusal_is_a_finished_service_and_may_be_rated(
 ) -> None:
     application = make_application(hall, people, Status.REFUSED)
     assert pad_rate(application.number, 3, hall.clerk).level == 3
+
+
+def test_the_applicant_of_a_window_application_rates_it_and_owns_its_rectification(
+    hall: SimpleNamespace, people: SimpleNamespace, fake_pdf: Any
+) -> None:
+    # Registered at the window: the clerk created it, the citizen's account is its applicant (claimed online).
+    application = make_application(hall, people, Status.CLOSED)
+    assert application.created_by_id == hall.clerk.pk
+    Application.objects.filter(pk=application.pk).update(applicant=people.citizen)
+    with pytest.raises(NotFound):
+        services.evaluation_create(case=application.number, level=1, channel="web", actor=people.other_citizen)
+    evaluation = services.evaluation_create(case=application.number, level=1, channel="web", actor=people.citizen)
+    rect = Rectification.objects.get(evaluation=evaluation)
+    assert rect.created_by_id == people.citizen.pk
+    # The clerk who registered it is no citizen of it.
+    assert Evaluation.objects.filter(case=application, rated_by=people.citizen).count() == 1

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -9,12 +10,14 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from govdesk.applications.models import Application
 from govdesk.assessment.demo import assessment_demo_compute
 from govdesk.cases.services import case_deadlines_sweep
 from govdesk.common import clock
 from govdesk.common.errors import ApplicationError
 from govdesk.demo import seed
 from govdesk.demo.open311 import demo_open311_ensure
+from govdesk.evaluations.models import Evaluation
 from govdesk.supervision.demo import supervision_demo_seed
 from govdesk.workorders.models import WorkOrder
 
@@ -22,13 +25,20 @@ from govdesk.workorders.models import WorkOrder
 class Command(BaseCommand):
     help = (
         "Load the demo district (units, dispatch catalogue, one account per role) and about 2,000 work orders made "
-        "from real citizen messages, replayed through the services over the last 90 days. Demo data only: never run "
-        "this on a production database. Work orders are added only when there are none, unless --force."
+        "from real citizen messages, replayed through the services over the last 90 days, with the matter catalogue, "
+        "about 150 applications and 300 ratings of the last 60 days. Demo data only: never run this on a production "
+        "database. The history is added only when there are no work orders, unless --force."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--orders", type=int, default=2000, help="how many work orders (default 2000)")
         parser.add_argument("--days", type=int, default=90, help="spread over the last N days (default 90)")
+        parser.add_argument(
+            "--applications", type=int, default=150, help="applications over the last 60 days (default 150)"
+        )
+        parser.add_argument(
+            "--ratings", type=int, default=300, help="about this many ratings of closed cases (default 300)"
+        )
         parser.add_argument("--seed", type=int, default=12345, help="random seed (default 12345)")
         parser.add_argument("--force", action="store_true", help="add orders even when the database has some")
         parser.add_argument(
@@ -39,10 +49,20 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # WeasyPrint logs every step of every notice PDF the applications' history issues; its warnings still show.
+        pdf_log = logging.getLogger("weasyprint")
+        level = pdf_log.level
+        pdf_log.setLevel(logging.WARNING)
+        try:
+            self._handle(**options)
+        finally:
+            pdf_log.setLevel(level)
+
+    def _handle(self, **options: Any) -> None:
         started = time.monotonic()
         count, days = options["orders"], options["days"]
-        if count < 0 or days < 1:
-            raise CommandError("--orders must be >= 0 and --days >= 1")
+        if count < 0 or days < 1 or options["applications"] < 0 or options["ratings"] < 0:
+            raise CommandError("--orders, --applications and --ratings must be >= 0 and --days >= 1")
         existing = WorkOrder.objects.count()
         add_orders = count > 0 and (existing == 0 or options["force"])
         password_file = options["password_file"] or Path(settings.VAR_DIR) / "demo-password"
@@ -60,10 +80,27 @@ class Command(BaseCommand):
             # On a fresh database the accounts exist before the history starts, so the audit chain stays in time order.
             with clock.at(seed.history_start(days) if add_orders and existing == 0 else clock.now()):
                 accounts = seed.demo_accounts_ensure(password=password)
+                # Before the history: its applications need the catalogue, and its audit events come first.
+                matters = seed.demo_catalogue_ensure()
+            if matters:
+                self.stdout.write(f"matters: loaded {matters} from the shipped demo catalogue")
             if add_orders:
-                result = seed.demo_orders_create(count=count, days=days, seed=options["seed"], progress=self._progress)
+                # The service hall's history comes with a fresh one only, so the audit trail stays in time order.
+                with_hall = not Application.objects.exists() and not Evaluation.objects.exists()
+                result = seed.demo_orders_create(
+                    count=count,
+                    days=days,
+                    seed=options["seed"],
+                    applications=options["applications"] if with_hall else 0,
+                    ratings=options["ratings"] if with_hall else 0,
+                    progress=self._progress,
+                )
                 self.stdout.write("")
                 self.stdout.write(f"work orders: {result.orders} created, {result.steps} steps replayed")
+                self.stdout.write(
+                    f"applications: {result.applications} created; ratings: {result.ratings} "
+                    f"({result.rectifications} rectifications)"
+                )
                 for what, n in sorted(result.failures.items()):
                     self.stdout.write(f"  skipped {n}× {what}")
                 sweep = case_deadlines_sweep()
@@ -72,6 +109,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"assessment: {assessment_demo_compute()}")
             elif count > 0:
                 self.stdout.write(f"work orders: {existing} already present; none added (use --force to add more)")
+                if not Application.objects.exists():
+                    # Replaying them now would write audit events dated before the trail's last ones.
+                    self.stdout.write("applications: none; they come with a fresh history (make clean-db)")
             with_totp = (
                 seed.demo_totp_ensure(secret=totp_secret, usernames=[a.username for a in accounts])
                 if totp_secret
