@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -32,13 +31,11 @@ from govdesk.cases.services import (
 )
 from govdesk.common import clock
 from govdesk.common.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from govdesk.common.inputs import FieldErrors, text_field
 from govdesk.common.services import counter_next
 from govdesk.common.validators import (
-    clean_text,
     normalize_phone,
     validate_id_number,
-    validate_multiline_text,
-    validate_no_control_characters,
     validate_phone,
 )
 from govdesk.matters.models import MatterVersion
@@ -69,49 +66,14 @@ NUMBER_PREFIX = "BJ"  # 办件: keeps application numbers apart from the work or
 # --- input checks -------------------------------------------------------------------------------------------------
 
 
-class _Errors:
-    def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.fields.setdefault(field, []).append(str(message))
-
-    def check(self, field: str, validator: Callable[[str], None], value: str) -> None:
-        try:
-            validator(value)
-        except ValidationError as exc:
-            for message in exc.messages:
-                self.add(field, message)
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            field, messages = next(iter(self.fields.items()))
-            raise ValidationFailed(f"{field}: {messages[0]}", fields=self.fields)
-
-
-def _text(errors: _Errors, field: str, value: Any, *, required: bool, max_length: int, multiline: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors.add(field, _("Must be text."))
-        return ""
-    value = clean_text(value)
-    if required and not value:
-        errors.add(field, _("This field is required."))
-    elif len(value) > max_length:
-        errors.add(field, _("At most %(n)d characters (now %(len)d).") % {"n": max_length, "len": len(value)})
-    errors.check(field, validate_multiline_text if multiline else validate_no_control_characters, value)
-    return value
-
-
 def _note(value: Any, field: str = "note", *, required: bool = False) -> str:
-    errors = _Errors()
-    text = _text(errors, field, value, required=required, max_length=NOTE_MAX_LENGTH, multiline=True)
+    errors = FieldErrors(name_in_message=True)
+    text = text_field(errors, field, value, required=required, max_length=NOTE_MAX_LENGTH, multiline=True)
     errors.raise_if_any()
     return text
 
 
-def _codes(errors: _Errors, field: str, value: Any, known: Sequence[str]) -> list[str]:
+def _codes(errors: FieldErrors, field: str, value: Any, known: Sequence[str]) -> list[str]:
     """Material codes: a list of known codes, each once."""
     if value is None:
         return []
@@ -146,7 +108,7 @@ class Submission:
 
 def application_submission_clean(data: dict[str, Any]) -> Submission:
     """Check a submission from any channel; raise ValidationFailed listing every problem at once."""
-    errors = _Errors()
+    errors = FieldErrors(name_in_message=True)
     channel = data.get("channel")
     if channel not in Channel.values:
         errors.add("channel", _("Choose window or online."))
@@ -159,11 +121,13 @@ def application_submission_clean(data: dict[str, Any]) -> Submission:
             version = matter_get(code.strip())
         except NotFound as exc:
             errors.add("matter", exc.message)
-    name = _text(errors, "applicant_name", data.get("applicant_name"), required=True, max_length=NAME_MAX_LENGTH)
-    phone = normalize_phone(_text(errors, "applicant_phone", data.get("applicant_phone"), required=True, max_length=20))
+    name = text_field(errors, "applicant_name", data.get("applicant_name"), required=True, max_length=NAME_MAX_LENGTH)
+    phone = normalize_phone(
+        text_field(errors, "applicant_phone", data.get("applicant_phone"), required=True, max_length=20)
+    )
     if phone:
         errors.check("applicant_phone", validate_phone, phone)
-    id_number = _text(
+    id_number = text_field(
         errors, "applicant_id_number", data.get("applicant_id_number"), required=True, max_length=18
     ).upper()
     if id_number:
@@ -449,7 +413,7 @@ def application_accept(*, application: Application | str, actor: Any, note: str 
 
 
 def _defects(value: Any, known: Sequence[str]) -> dict[str, str]:
-    errors = _Errors()
+    errors = FieldErrors(name_in_message=True)
     if value is None:
         return {}
     if not isinstance(value, dict) or len(value) > MATERIALS_MAX:
@@ -460,7 +424,7 @@ def _defects(value: Any, known: Sequence[str]) -> dict[str, str]:
         if code not in known:
             errors.add("defects", _("This matter has no material with the code %(c)s.") % {"c": str(code)[:32]})
             continue
-        defects[code] = _text(errors, f"defects.{code}", problem, required=True, max_length=200)
+        defects[code] = text_field(errors, f"defects.{code}", problem, required=True, max_length=200)
     errors.raise_if_any()
     return defects
 
@@ -507,7 +471,7 @@ def application_supplement(
     note = _note(note)
     application, row = _begin(application, actor, Action.SUPPLEMENT)
     rows = {m.code: m for m in application.materials.all()}
-    errors = _Errors()
+    errors = FieldErrors(name_in_message=True)
     codes = _codes(errors, "materials", materials, list(rows))
     if not codes and "materials" not in errors.fields:
         errors.add("materials", _("List the materials handed in."))

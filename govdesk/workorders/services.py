@@ -17,7 +17,6 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,13 +31,11 @@ from govdesk.catalog.models import Category, RequestType, Urgency
 from govdesk.catalog.selectors import category_find, category_is_leaf, request_type_by_code, time_limit_policy_for
 from govdesk.common import clock
 from govdesk.common.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from govdesk.common.inputs import FieldErrors, text_field
 from govdesk.common.services import counter_next
 from govdesk.common.validators import (
-    clean_text,
     normalize_phone,
     validate_id_number,
-    validate_multiline_text,
-    validate_no_control_characters,
     validate_phone,
 )
 from govdesk.org.models import Role, Unit
@@ -60,50 +57,14 @@ NOTE_MAX_LENGTH = 2000
 # --- input checks shared by every channel -------------------------------------------------------------------------
 
 
-class _Errors:
-    def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.fields.setdefault(field, []).append(str(message))
-
-    def check(self, field: str, validator: Callable[[str], None], value: str) -> None:
-        try:
-            validator(value)
-        except ValidationError as exc:
-            for message in exc.messages:
-                self.add(field, message)
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            messages = next(iter(self.fields.values()))
-            raise ValidationFailed(messages[0], fields=self.fields)
-
-
-def _text(errors: _Errors, field: str, value: Any, *, required: bool, max_length: int, multiline: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors.add(field, _("Must be text."))
-        return ""
-    # Invisible text (zero-width or bidi-override characters only) is empty, so `required` refuses it.
-    value = clean_text(value)
-    if required and not value:
-        errors.add(field, _("This field is required."))
-    elif len(value) > max_length:
-        errors.add(field, _("At most %(n)d characters (now %(len)d).") % {"n": max_length, "len": len(value)})
-    errors.check(field, validate_multiline_text if multiline else validate_no_control_characters, value)
-    return value
-
-
 def _note(value: Any, field: str = "note", *, required: bool = False) -> str:
-    errors = _Errors()
-    text = _text(errors, field, value, required=required, max_length=NOTE_MAX_LENGTH, multiline=True)
+    errors = FieldErrors()
+    text = text_field(errors, field, value, required=required, max_length=NOTE_MAX_LENGTH, multiline=True)
     errors.raise_if_any()
     return text
 
 
-def _coordinate(errors: _Errors, field: str, value: Any, bound: int) -> Decimal | None:
+def _coordinate(errors: FieldErrors, field: str, value: Any, bound: int) -> Decimal | None:
     if value in (None, ""):
         return None
     try:
@@ -140,7 +101,7 @@ class Intake:
 
 def workorder_intake_clean(data: dict[str, Any]) -> Intake:
     """Check an intake from any channel; raise ValidationFailed listing every problem at once."""
-    errors = _Errors()
+    errors = FieldErrors()
     channel = data.get("channel") or Channel.PHONE
     if channel not in Channel.values:
         errors.add("channel", _("Unknown channel."))
@@ -162,11 +123,11 @@ def workorder_intake_clean(data: dict[str, Any]) -> Intake:
     urgency = data.get("urgency") or Urgency.NORMAL
     if urgency not in Urgency.values:
         errors.add("urgency", _("Urgency must be normal or urgent."))
-    title = _text(errors, "title", data.get("title"), required=True, max_length=200)
-    content = _text(
+    title = text_field(errors, "title", data.get("title"), required=True, max_length=200)
+    content = text_field(
         errors, "content", data.get("content"), required=True, max_length=CONTENT_MAX_LENGTH, multiline=True
     )
-    address = _text(errors, "address", data.get("address"), required=False, max_length=200)
+    address = text_field(errors, "address", data.get("address"), required=False, max_length=200)
     latitude = _coordinate(errors, "latitude", data.get("latitude"), 90)
     longitude = _coordinate(errors, "longitude", data.get("longitude"), 180)
     if (
@@ -175,18 +136,22 @@ def workorder_intake_clean(data: dict[str, Any]) -> Intake:
         and "longitude" not in errors.fields
     ):
         errors.add("latitude", _("Give both latitude and longitude, or neither."))
-    citizen_name = _text(errors, "citizen_name", data.get("citizen_name"), required=False, max_length=50)
-    phone = normalize_phone(_text(errors, "citizen_phone", data.get("citizen_phone"), required=False, max_length=20))
+    citizen_name = text_field(errors, "citizen_name", data.get("citizen_name"), required=False, max_length=50)
+    phone = normalize_phone(
+        text_field(errors, "citizen_phone", data.get("citizen_phone"), required=False, max_length=20)
+    )
     if phone:
         errors.check("citizen_phone", validate_phone, phone)
-    id_number = _text(errors, "citizen_id_number", data.get("citizen_id_number"), required=False, max_length=18).upper()
+    id_number = text_field(
+        errors, "citizen_id_number", data.get("citizen_id_number"), required=False, max_length=18
+    ).upper()
     if id_number:
         errors.check("citizen_id_number", validate_id_number, id_number)
     confidential = data.get("confidential", False)
     if not isinstance(confidential, bool):
         errors.add("confidential", _("Must be true or false."))
-    address_id = _text(errors, "address_id", data.get("address_id"), required=False, max_length=100)
-    source = _text(errors, "source", data.get("source"), required=False, max_length=100)
+    address_id = text_field(errors, "address_id", data.get("address_id"), required=False, max_length=100)
+    source = text_field(errors, "source", data.get("source"), required=False, max_length=100)
     # The answers are checked against the category's questions by the channel that asked them (open311).
     attributes = data.get("attributes") or {}
     if not isinstance(attributes, dict):
@@ -763,8 +728,8 @@ def workorder_request_extension(*, order: WorkOrder | str, actor: Any, working_d
 @transaction.atomic
 def workorder_reply(*, order: WorkOrder | str, actor: Any, reply: str, files: Sequence[CheckedFile] = ()) -> WorkOrder:
     """答复: what was verified, what was done, the result, a contact. The centre then calls back."""
-    errors = _Errors()
-    reply = _text(errors, "reply", reply, required=True, max_length=CONTENT_MAX_LENGTH, multiline=True)
+    errors = FieldErrors()
+    reply = text_field(errors, "reply", reply, required=True, max_length=CONTENT_MAX_LENGTH, multiline=True)
     errors.raise_if_any()
     order, row = _begin(order, actor, Action.REPLY)
     order.reply, order.replied_at = reply, clock.now()
