@@ -31,7 +31,7 @@ from govdesk.cases.services import (
 )
 from govdesk.common import clock
 from govdesk.common.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
-from govdesk.common.inputs import FieldErrors, text_field
+from govdesk.common.inputs import FieldErrors, text_field, text_input
 from govdesk.common.services import counter_next
 from govdesk.common.validators import (
     normalize_phone,
@@ -67,10 +67,7 @@ NUMBER_PREFIX = "BJ"  # 办件: keeps application numbers apart from the work or
 
 
 def _note(value: Any, field: str = "note", *, required: bool = False) -> str:
-    errors = FieldErrors(name_in_message=True)
-    text = text_field(errors, field, value, required=required, max_length=NOTE_MAX_LENGTH, multiline=True)
-    errors.raise_if_any()
-    return text
+    return text_input(value, field, required=required, max_length=NOTE_MAX_LENGTH, name_in_message=True)
 
 
 def _codes(errors: FieldErrors, field: str, value: Any, known: Sequence[str]) -> list[str]:

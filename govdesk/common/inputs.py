@@ -61,3 +61,11 @@ def text_field(
         errors.add(field, _("At most %(n)d characters (now %(len)d).") % {"n": max_length, "len": len(value)})
     errors.check(field, validate_multiline_text if multiline else validate_no_control_characters, value)
     return value
+
+
+def text_input(value: Any, field: str, *, required: bool, max_length: int, name_in_message: bool = False) -> str:
+    """One multi-line text input (a note, a reason, an answer), cleaned, or ValidationFailed naming the field."""
+    errors = FieldErrors(name_in_message=name_in_message)
+    text = text_field(errors, field, value, required=required, max_length=max_length, multiline=True)
+    errors.raise_if_any()
+    return text

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -25,8 +24,8 @@ from govdesk.cases.models import Case, CaseEvent, CaseKind
 from govdesk.cases.services import case_citizen_id, case_event_record, case_units_assign
 from govdesk.common import clock
 from govdesk.common.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from govdesk.common.inputs import text_input
 from govdesk.common.services import counter_next
-from govdesk.common.validators import clean_text, validate_multiline_text
 from govdesk.org.models import Role, Unit, UnitKind
 
 from .models import (
@@ -69,25 +68,7 @@ EVENT_OPEN = "open"
 
 
 def _text(value: Any, field_name: str, *, required: bool, max_length: int = TEXT_MAX_LENGTH) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ValidationFailed(_("Must be text."), fields={field_name: [_("Must be text.")]})
-    # Invisible text (zero-width or bidi-override characters only) is empty, so `required` refuses it.
-    value = clean_text(value)
-    message = ""
-    if required and not value:
-        message = _("This field is required.")
-    elif len(value) > max_length:
-        message = _("At most %(n)d characters (now %(len)d).") % {"n": max_length, "len": len(value)}
-    else:
-        try:
-            validate_multiline_text(value)
-        except ValidationError as exc:
-            message = str(exc.messages[0])
-    if message:
-        raise ValidationFailed(message, fields={field_name: [message]})
-    return value
+    return text_input(value, field_name, required=required, max_length=max_length)
 
 
 def _level(value: Any) -> int:

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -26,7 +25,7 @@ from govdesk.cases.models import Case, CaseEvent
 from govdesk.cases.services import case_deadlines_sweep, case_event_record
 from govdesk.common import clock
 from govdesk.common.errors import ApplicationError, InvalidTransition, NotFound, ValidationFailed
-from govdesk.common.validators import clean_text, validate_multiline_text
+from govdesk.common.inputs import text_input
 from govdesk.org.models import Role, Unit, UnitKind, User
 from govdesk.workorders.models import WorkOrder
 from govdesk.workorders.services import workorder_supervise, workorder_urge
@@ -69,25 +68,7 @@ EVENT_REOPEN = "supervision-reopen"
 
 
 def _text(value: Any, field_name: str, *, required: bool) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ValidationFailed(_("Must be text."), fields={field_name: [_("Must be text.")]})
-    # Invisible text (zero-width or bidi-override characters only) is empty, so `required` refuses it.
-    value = clean_text(value)
-    message = ""
-    if required and not value:
-        message = _("This field is required.")
-    elif len(value) > TEXT_MAX_LENGTH:
-        message = _("At most %(n)d characters (now %(len)d).") % {"n": TEXT_MAX_LENGTH, "len": len(value)}
-    else:
-        try:
-            validate_multiline_text(value)
-        except ValidationError as exc:
-            message = str(exc.messages[0])
-    if message:
-        raise ValidationFailed(message, fields={field_name: [message]})
-    return value
+    return text_input(value, field_name, required=required, max_length=TEXT_MAX_LENGTH)
 
 
 def _answer_days(value: Any) -> int:

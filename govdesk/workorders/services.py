@@ -31,7 +31,7 @@ from govdesk.catalog.models import Category, RequestType, Urgency
 from govdesk.catalog.selectors import category_find, category_is_leaf, request_type_by_code, time_limit_policy_for
 from govdesk.common import clock
 from govdesk.common.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
-from govdesk.common.inputs import FieldErrors, text_field
+from govdesk.common.inputs import FieldErrors, text_field, text_input
 from govdesk.common.services import counter_next
 from govdesk.common.validators import (
     normalize_phone,
@@ -58,10 +58,7 @@ NOTE_MAX_LENGTH = 2000
 
 
 def _note(value: Any, field: str = "note", *, required: bool = False) -> str:
-    errors = FieldErrors()
-    text = text_field(errors, field, value, required=required, max_length=NOTE_MAX_LENGTH, multiline=True)
-    errors.raise_if_any()
-    return text
+    return text_input(value, field, required=required, max_length=NOTE_MAX_LENGTH)
 
 
 def _coordinate(errors: FieldErrors, field: str, value: Any, bound: int) -> Decimal | None:
