@@ -110,10 +110,13 @@ class ApplicationListCreateApi(APIView):
             raise PermissionDenied(_("Your role does not allow registering applications."))
         form = ApplicationCreateInput(data=request.data)
         form.is_valid(raise_exception=True)
-        application = services.application_submit(
+        submitted = services.application_submit_recorded(
             actor=request.user, data=dict(form.validated_data), ip_address=_client_ip(request)
         )
-        body = _detail(request, application.number)
+        # What submitting wrote is the whole of a new application's related data: answer from it, without re-reading
+        # (as the work-order API does); a later GET gives the same body.
+        application = submitted.application
+        body = ApplicationDetailSerializer(application, context={"request": request, "submitted": submitted}).data
         return Response(body, status=201, headers={"Location": f"/api/v1/applications/{application.number}/"})
 
 

@@ -114,7 +114,12 @@ def material_files(files: Any, prefix: str, codes: list[str]) -> tuple[dict[str,
     checked: dict[str, CheckedFile] = {}
     errors: dict[str, str] = {}
     for code in codes:
-        upload: UploadedFile | None = files.get(prefix + code)
+        uploads: list[UploadedFile] = files.getlist(prefix + code)
+        if len(uploads) > 1:
+            # One file per material: taking one of them silently would lose what the person meant to send.
+            errors[code] = str(_("Choose one file for this material, not %(n)d.") % {"n": len(uploads)})
+            continue
+        upload = uploads[0] if uploads else None
         if upload is None:
             continue
         try:

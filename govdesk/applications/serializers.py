@@ -27,7 +27,7 @@ from .selectors import (
     application_suspensions,
     application_timeline,
 )
-from .services import MATERIALS_MAX, REVEALABLE_FIELDS
+from .services import MATERIALS_MAX, REVEALABLE_FIELDS, Submitted
 from .states import TRANSITIONS, Action, Status, actions_from
 
 NUMBER_PATTERN = r"^[0-9A-Za-z-]{1,32}$"
@@ -270,7 +270,15 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
             "timeline",
         ]
 
+    def _fresh(self, application: Application) -> Submitted | None:
+        """A just-submitted application: its relations hold only what submitting wrote (`context["submitted"]`)."""
+        fresh = self.context.get("submitted")
+        return fresh if isinstance(fresh, Submitted) and fresh.application.pk == application.pk else None
+
     def _materials(self, application: Application) -> list[ApplicationMaterial]:
+        fresh = self._fresh(application)
+        if fresh is not None:
+            return fresh.materials
         cache = self.context.setdefault("_materials", {})
         if application.pk not in cache:
             cache[application.pk] = list(application_materials(application=application))
@@ -296,11 +304,15 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
 
     @extend_schema_field(CaseSuspensionSerializer(many=True))
     def get_suspensions(self, application: Application) -> Any:
+        if self._fresh(application) is not None:
+            return []
         return CaseSuspensionSerializer(application_suspensions(application=application), many=True).data
 
     @extend_schema_field(ApplicationNoticeRefSerializer(many=True))
     def get_notices(self, application: Application) -> list[dict[str, Any]]:
         request = self.context["request"]
+        if self._fresh(application) is not None:
+            return []
         return [
             {
                 "kind": notice.kind,
@@ -330,7 +342,12 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
     @extend_schema_field(ApplicationTimelineEventSerializer(many=True))
     def get_timeline(self, application: Application) -> Any:
         public_only = not _viewer(self).has_role(*STAFF_ROLE_CODES)
-        events = application_timeline(application=application, public_only=public_only)
+        fresh = self._fresh(application)
+        events: Any = (
+            [e for e in [fresh.event] if e.is_public or not public_only]
+            if fresh is not None
+            else application_timeline(application=application, public_only=public_only)
+        )
         return ApplicationTimelineEventSerializer(
             events, many=True, context={**self.context, "public_only": public_only}
         ).data

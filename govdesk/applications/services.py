@@ -8,7 +8,7 @@ status does not allow raise InvalidTransition (409); bad input raises Validation
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,7 @@ from govdesk.audit.services import audit_append
 from govdesk.calendar.core import deadline_add_working_days
 from govdesk.calendar.selectors import calendar_get, calendar_years_without_data
 from govdesk.cases.attachments import CheckedFile
-from govdesk.cases.models import CaseKind, SuspensionKind
+from govdesk.cases.models import CaseEvent, CaseKind, SuspensionKind
 from govdesk.cases.services import (
     case_attachments_add,
     case_event_record,
@@ -279,9 +279,24 @@ def _notice_issue(
 # --- intake -------------------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Submitted:
+    """A new application with what submitting it wrote (its checklist and its one timeline event), so a caller can
+    answer without reading it all back: a new application has no suspension and no notice yet."""
+
+    application: Application
+    materials: list[ApplicationMaterial]
+    event: CaseEvent
+
+
 def application_submit(*, actor: Any, data: dict[str, Any], ip_address: str | None = None) -> Application:
     """提交: a window clerk registers an application brought to the counter (channel window), or a citizen files
     one online (channel online, on their own account). The materials listed are those received."""
+    return application_submit_recorded(actor=actor, data=data, ip_address=ip_address).application
+
+
+def application_submit_recorded(*, actor: Any, data: dict[str, Any], ip_address: str | None = None) -> Submitted:
+    """`application_submit`, also returning the checklist rows and the timeline event it wrote."""
     if not actor.has_role(Role.WINDOW_CLERK, Role.CITIZEN):
         raise PermissionDenied(_("Your role does not allow registering applications."))
     submission = application_submission_clean(data)
@@ -305,7 +320,7 @@ def application_submit(*, actor: Any, data: dict[str, Any], ip_address: str | No
             created_at=now,
             updated_at=now,
             created_by=actor,
-            matter_id=version.matter_id,
+            matter=version.matter,
             matter_version=version,
             channel=submission.channel,
             applicant_name=submission.applicant_name,
@@ -317,7 +332,7 @@ def application_submit(*, actor: Any, data: dict[str, Any], ip_address: str | No
         application.save(force_insert=True)
         case_units_assign(case=application, primary=version.unit)
         application.save(update_fields=["primary_unit"])
-        ApplicationMaterial.objects.bulk_create(
+        materials = ApplicationMaterial.objects.bulk_create(
             ApplicationMaterial(
                 application=application,
                 code=m.code,
@@ -331,7 +346,7 @@ def application_submit(*, actor: Any, data: dict[str, Any], ip_address: str | No
             )
             for position, m in enumerate(version.materials.all())
         )
-        case_event_record(
+        event = case_event_record(
             case=application,
             action="submit",
             actor=actor,
@@ -341,7 +356,7 @@ def application_submit(*, actor: Any, data: dict[str, Any], ip_address: str | No
             data={"channel": application.channel, "matter": version.matter.code, "version": version.version},
             ip_address=ip_address,
         )
-    return application
+    return Submitted(application=application, materials=materials, event=event)
 
 
 # --- at the window ------------------------------------------------------------------------------------------------
@@ -461,13 +476,22 @@ def application_request_correction(
 
 @transaction.atomic
 def application_supplement(
-    *, application: Application | str, actor: Any, materials: Sequence[str], note: str = ""
+    *,
+    application: Application | str,
+    actor: Any,
+    materials: Sequence[str],
+    note: str = "",
+    files: Mapping[str, CheckedFile] | None = None,
 ) -> Application:
     """补正: materials handed in later. After a correction notice, the application goes back to the window once
-    every required material is in (the acceptance, and so the clock, starts from there)."""
+    every required material is in (the acceptance, and so the clock, starts from there).
+
+    `files`: the new file of some of those materials (code → file). A material the correction notice found defective
+    gets its new file in place of the old one, which stays an attachment of the case, named in the timeline; its
+    defect is cleared and it counts as received again."""
     note = _note(note)
     application, row = _begin(application, actor, Action.SUPPLEMENT)
-    rows = {m.code: m for m in application.materials.all()}
+    rows = {m.code: m for m in application.materials.select_related("attachment")}
     errors = FieldErrors(name_in_message=True)
     codes = _codes(errors, "materials", materials, list(rows))
     if not codes and "materials" not in errors.fields:
@@ -475,17 +499,26 @@ def application_supplement(
     again = [c for c in codes if c in rows and rows[c].received]
     if again:
         errors.add("materials", _("Already received: %(m)s.") % {"m": "、".join(rows[c].name for c in again)})
+    unlisted = [c for c in (files or {}) if c not in codes]
+    if unlisted:
+        errors.add("files", _("A file was sent for a material not handed in: %(c)s.") % {"c": "、".join(unlisted)})
     errors.raise_if_any()
     now = clock.now()
     clerk = actor.has_role(Role.WINDOW_CLERK)
+    defects = {code: rows[code].defect for code in codes if rows[code].defect}
     for code in codes:
         material = rows[code]
         material.received, material.defect = True, ""
         material.checked_by, material.checked_at = (actor, now) if clerk else (None, None)
         material.save(update_fields=["received", "defect", "checked_by", "checked_at"])
+    for code, file in (files or {}).items():
+        _material_file_store(application, rows[code], file, actor)
     complete = not any(m.required and not m.received for m in rows.values())
     target = Status.SUBMITTED if application.status == Status.SUBMITTED or complete else Status.CORRECTION
-    return _move(application, row, target, actor=actor, note=note, data={"materials": codes, "complete": complete})
+    data: dict[str, Any] = {"materials": codes, "complete": complete}
+    if defects:
+        data["defects_cleared"] = defects  # what the notice said was wrong, kept with the step that cured it
+    return _move(application, row, target, actor=actor, note=note, data=data)
 
 
 @transaction.atomic
@@ -594,18 +627,32 @@ def application_material_attach(
     )
     if material.attachment_id is not None:
         message = _("A file for “%(m)s” was already uploaded.") % {"m": material.name}
+        if material.defect:
+            message = _("“%(m)s” was found defective: send its new file with the supplement.") % {"m": material.name}
         raise ValidationFailed(message, fields={"file": [message]})
+    return _material_file_store(application, material, file, actor)
+
+
+def _material_file_store(
+    application: Application, material: ApplicationMaterial, file: CheckedFile, actor: Any
+) -> ApplicationMaterial:
+    """Store a material's file. A file it replaces is never deleted: it stays an attachment of the case, and the
+    timeline event names it, so the history shows what was handed in first and why it was sent back."""
+    previous = material.attachment if material.attachment_id is not None else None
     (attachment,) = case_attachments_add(case=application, files=[file], actor=actor)
     material.attachment = attachment
     material.save(update_fields=["attachment"])
+    data: dict[str, Any] = {"material": material.code, "attachment": attachment.pk}
+    if previous is not None:
+        data.update(replaced_attachment=previous.pk, replaced_name=previous.original_name)
     case_event_record(
         case=application,
-        action="material-file",
+        action="material-file-replace" if previous is not None else "material-file",
         actor=actor,
         from_status=application.status,
         to_status=application.status,
         is_public=True,
-        data={"material": material.code},
+        data=data,
     )
     return material
 

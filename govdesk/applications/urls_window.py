@@ -11,4 +11,5 @@ urlpatterns = [
     path("tickets/<str:action>/", views_window.ticket_action, name="ticket_action"),
     path("matters/", views_window.matter_lookup, name="matter_lookup"),
     path("register/<str:code>/", views_window.register, name="register"),
+    path("applications/<str:number>/materials/", views_window.materials_supplement, name="materials"),
 ]

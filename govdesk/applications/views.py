@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from govdesk.cases.labels import CASE_EVENT_LABELS
 from govdesk.cases.models import SuspensionKind
 from govdesk.common.errors import ApplicationError, PermissionDenied
 from govdesk.common.masking import mask_id_number, mask_phone
@@ -40,6 +41,23 @@ ACTION_LABELS = {
     Action.DENY: gettext_lazy("Deny"),
     Action.DELIVER: gettext_lazy("Deliver the result"),
 }
+# Every event an application's timeline may hold: its own actions, its intake, and what supervision and ratings write.
+EVENT_LABELS = {
+    **CASE_EVENT_LABELS,
+    **{action.value: label for action, label in ACTION_LABELS.items()},
+    "submit": gettext_lazy("Application submitted"),
+    "material-file": gettext_lazy("Material file uploaded"),
+    "material-file-replace": gettext_lazy("Material file replaced"),
+    "claim": gettext_lazy("Added to the applicant's account"),
+}
+
+
+def events_labelled(events: Any) -> list[Any]:
+    """Timeline events with a label a person reads (the action's code where none is known)."""
+    rows = list(events)
+    for event in rows:
+        event.label = EVENT_LABELS.get(event.action, event.action)
+    return rows
 
 
 def _find(request: HttpRequest, number: str) -> Application | HttpResponse:
@@ -94,7 +112,7 @@ def _render_detail(request: HttpRequest, application: Application, *, error: str
         "missing": selectors.application_missing_codes(materials),
         "suspensions": selectors.application_suspensions(application=application),
         "notices": selectors.application_notices(application=application),
-        "timeline": selectors.application_timeline(application=application),
+        "timeline": events_labelled(selectors.application_timeline(application=application)),
         "actions": _actions(request.user, application),
         "suspension_kinds": SuspensionKind.choices,
         "deliveries": Delivery.choices,

@@ -14,7 +14,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -28,23 +27,9 @@ from . import selectors, window_selectors, window_services
 from .forms import ApplicationForm, ClaimForm, TrackForm, material_files
 from .models import Application
 from .states import Status
-from .views import ACTION_LABELS
+from .views import events_labelled
 
 SEARCH_LIMIT = 30
-EVENT_LABELS = {
-    **{action.value: label for action, label in ACTION_LABELS.items()},
-    "submit": gettext_lazy("Application submitted"),
-    "material-file": gettext_lazy("Material file uploaded"),
-    "claim": gettext_lazy("Added to the applicant's account"),
-}
-
-
-def _labelled(events: Any) -> list[Any]:
-    """Timeline events with a label a citizen reads (the action's code where none is known)."""
-    rows = list(events)
-    for event in rows:
-        event.label = EVENT_LABELS.get(event.action, event.action)
-    return rows
 
 
 def _rate(key: str) -> Any:
@@ -132,7 +117,7 @@ def _render_mine(
         "materials": materials,
         "missing": missing if application.status == Status.CORRECTION else [],
         "notices": selectors.application_notices(application=application),
-        "timeline": _labelled(selectors.application_timeline(application=application, public_only=True)),
+        "timeline": events_labelled(selectors.application_timeline(application=application, public_only=True)),
         "suspensions": selectors.application_suspensions(application=application),
         "file_errors": file_errors or {},
         "error": error,
@@ -226,7 +211,7 @@ def track(request: HttpRequest) -> HttpResponse:
             else:
                 context["application"] = application
                 context["applicant"] = mask_name(application.applicant_name)
-                context["timeline"] = _labelled(
+                context["timeline"] = events_labelled(
                     selectors.application_timeline(application=application, public_only=True)
                 )
         else:

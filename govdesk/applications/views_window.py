@@ -20,14 +20,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.decorators import ratelimit
 
 from govdesk.common.errors import ApplicationError, NotFound, ValidationFailed
-from govdesk.common.pages import client_ip, staff_page
+from govdesk.common.pages import client_ip, error_page, staff_page
 from govdesk.matters.models import MaterialForm
 from govdesk.matters.selectors import matter_get, matter_search
 from govdesk.org.models import Role
 
-from . import selectors, window_selectors, window_services
+from . import selectors, services, window_selectors, window_services
 from .forms import ApplicationForm, TicketTakeForm, material_files
-from .models import QueueTicket, TicketService
+from .models import Application, QueueTicket, TicketService
+from .states import Status
 
 SESSION_WINDOW = "window_number"
 SEARCH_LIMIT = 12
@@ -255,3 +256,68 @@ def register(request: HttpRequest, code: str) -> HttpResponseBase:
     except ApplicationError as exc:
         return _render_counter(request, **again, error=str(exc.message), status=exc.status_code)
     return redirect(f"{reverse('window:counter')}?{urlencode({'done': application.number})}")
+
+
+# --- materials handed in later --------------------------------------------------------------------------------------
+
+
+def _render_materials(
+    request: HttpRequest,
+    application: Application,
+    *,
+    status: int = 200,
+    error: str = "",
+    scan_errors: dict[str, str] | None = None,
+    received: list[str] | None = None,
+) -> HttpResponse:
+    materials = list(selectors.application_materials(application=application).select_related("attachment"))
+    open_for_materials = application.status in (Status.SUBMITTED, Status.CORRECTION)
+    context = {
+        "application": application,
+        "materials": materials,
+        # Materials are handed in before acceptance only (the table's supplement rows).
+        "open_for_materials": open_for_materials,
+        "to_supply": [m for m in materials if not m.received] if open_for_materials else [],
+        "error": error,
+        "scan_errors": scan_errors or {},
+        "received": received or [],
+    }
+    return render(request, "applications/window/materials.html", context, status=status)
+
+
+@staff_page(Role.WINDOW_CLERK)
+@require_http_methods(["GET", "POST"])
+def materials_supplement(request: HttpRequest, number: str) -> HttpResponseBase:
+    """补正 at the window: the materials the applicant brings later, ticked or scanned; a scan of a material found
+    defective replaces its old file (which stays in the case's history)."""
+    application = selectors.application_get(user=request.user, number=number[:32])
+    if application is None:
+        return error_page(request, _("No application with number %(n)s.") % {"n": number[:40]}, 404)
+    if request.method == "GET":
+        return _render_materials(request, application)
+    codes = [m.code for m in selectors.application_materials(application=application) if not m.received]
+    received = [c for c in request.POST.getlist("received") if c in codes]
+    scans, scan_errors = material_files(request.FILES, "scan_", codes)
+    if scan_errors:
+        return _render_materials(
+            request,
+            application,
+            status=400,
+            error=_("Please correct the errors below."),
+            scan_errors=scan_errors,
+            received=received,
+        )
+    try:
+        services.application_supplement(
+            application=application.number,
+            actor=request.user,
+            # A scanned copy is a material handed in, ticked or not.
+            materials=sorted(set(received) | set(scans)),
+            note=request.POST.get("note", "")[:2000],
+            files=scans,
+        )
+    except ApplicationError as exc:
+        fresh = selectors.application_get(user=request.user, number=application.number) or application
+        return _render_materials(request, fresh, status=exc.status_code, error=str(exc.message), received=received)
+    messages.success(request, _("Materials received for application %(n)s.") % {"n": application.number})
+    return redirect(reverse("applications:detail", args=[application.number]))

@@ -237,9 +237,9 @@ def application_supplement_online(
         message = _("Upload the file of at least one missing material.")
         raise ValidationFailed(message, fields={"materials": [message]})
     number = application if isinstance(application, str) else application.number
-    # The supplement first: it checks role, ownership and status before any file is stored.
-    result = services.application_supplement(application=number, actor=actor, materials=list(uploads))
-    _attach_all(result, actor, uploads)
+    # One service: it checks role, ownership and status before any file is stored, and replaces the file of a
+    # material found defective (the old one stays in the case's history).
+    result = services.application_supplement(application=number, actor=actor, materials=list(uploads), files=uploads)
     return Application.objects.get(pk=result.pk)
 
 

@@ -16,20 +16,46 @@ from govdesk.common.admin import ReadOnlyAdmin
 from .models import AssessmentDeduction, AssessmentResult, AssessmentRuleItem, AssessmentRuleSet, ScoringMethod
 from .services import assessment_rule_set_touch
 
+RATE_AS_FRACTION = _("Give a rate as a fraction between 0 and 1, for example 0.95 for 95 percent.")
+
+
+def rate_field(label: Any) -> forms.DecimalField:
+    """A floor or target rate (0..1, four decimals) whose every refusal says how to write a rate."""
+    # No max_digits: 0..1 with four decimals fits the column, and "95" gets one message (out of range), not two.
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        min_value=Decimal("0"),
+        max_value=Decimal("1"),
+        decimal_places=4,
+        error_messages={
+            "min_value": RATE_AS_FRACTION,
+            "max_value": RATE_AS_FRACTION,
+            "max_decimal_places": _("A rate has at most four decimals, for example 0.9525 for 95.25 percent."),
+        },
+    )
+
 
 class RuleItemForm(forms.ModelForm):
+    """A weighted item: a work-order rate, the applications' on-time decision rate, or a 好差评 rate."""
+
+    floor = rate_field(_("floor rate"))
+    target = rate_field(_("target rate"))
+
     class Meta:
         model = AssessmentRuleItem
         fields = ("rate_key", "weight", "method", "floor", "target")
 
     def clean(self) -> dict[str, Any]:
+        # A floor/target item without both rates, or with the floor not below the target, is refused by the model's
+        # check constraint (its message says what is needed), so the form does not say it twice.
         data = super().clean() or {}
-        if data.get("method") == ScoringMethod.RANGE:
-            floor, target = data.get("floor"), data.get("target")
-            if floor is None or target is None:
-                raise forms.ValidationError(_("The floor/target method needs both a floor and a target rate."))
-            if floor >= target:
-                raise forms.ValidationError(_("The floor rate must be below the target rate."))
+        floor, target = data.get("floor"), data.get("target")
+        if data.get("method") != ScoringMethod.RANGE and (floor is not None or target is not None):
+            # Scored linearly the thresholds would be ignored: refuse them rather than store rules that mislead.
+            raise forms.ValidationError(
+                _("A linear item has no floor or target rate; choose the floor/target method to use them.")
+            )
         return data
 
 

@@ -1,9 +1,10 @@
 """Unit assessment (考核): rule sets an administrator edits, and the monthly score snapshots computed from them.
 
-A rule set weights the rates of `stats.rates.RATES` (each item scored linearly or between a floor and a target),
-subtracts optional deductions, and leaves units with fewer orders than its minimum volume unranked. Each month's
-scores are stored as one `AssessmentResult` per unit, replaced as a whole when the month is recomputed.
-See docs/statistics.md, "单位考核".
+A rule set weights the items of `items.ITEMS` (the work-order rates of `stats.rates.RATES`, the applications' on-time
+decision rate, the 好差评 satisfaction and rectification rates; each scored linearly or between a floor and a target),
+subtracts optional deductions, and leaves units with fewer orders and applications than its minimum volume
+unranked. Each month's scores are stored as one `AssessmentResult` per unit, replaced as a whole when the month is
+recomputed. See docs/statistics.md, "单位考核".
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from govdesk.stats.rates import RATES
+from .items import ITEM_CHOICES
 
-RATE_CHOICES = [(r.key, r.label) for r in RATES]
 RATE_BOUND = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
 
 
@@ -31,6 +31,11 @@ class DeductionKind(models.TextChoices):
     RATE = "rate", _("Points per percentage point of a rate")
     OVERDUE_OPEN = "overdue_open", _("Points per overdue order still open at month end")
     RETURN_REJECTED = "return_rejected", _("Points per unjustified return (rejected by the dispatcher)")
+    APPLICATION_OVERDUE_OPEN = (
+        "application_overdue",
+        _("Points per application still undecided past its deadline at month end"),
+    )
+    BAD_RATING_JUSTIFIED = "bad_rating_justified", _("Points per bad rating of the month found justified")
 
 
 class AssessmentRuleSet(models.Model):
@@ -44,7 +49,7 @@ class AssessmentRuleSet(models.Model):
     min_orders = models.PositiveIntegerField(
         _("minimum orders"),
         default=10,
-        help_text=_("A unit with fewer orders received in the month is not ranked (too few orders)."),
+        help_text=_("A unit with fewer work orders and applications received in the month (together) is not ranked."),
     )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     description = models.TextField(_("description"), blank=True)
@@ -67,10 +72,11 @@ class AssessmentRuleSet(models.Model):
 
 
 class AssessmentRuleItem(models.Model):
-    """A weighted rate: its points are weight × the rate (linear) or weight × its position between floor and target."""
+    """A weighted item (`items.ITEMS`): its points are weight × the rate (linear) or weight × its position between
+    floor and target."""
 
     rule_set = models.ForeignKey(AssessmentRuleSet, on_delete=models.CASCADE, related_name="items")
-    rate_key = models.CharField(_("rate"), max_length=32, choices=RATE_CHOICES)
+    rate_key = models.CharField(_("rate"), max_length=32, choices=ITEM_CHOICES)
     weight = models.DecimalField(
         _("weight"), max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
@@ -92,6 +98,9 @@ class AssessmentRuleItem(models.Model):
                 condition=Q(method="linear")
                 | Q(floor__isnull=False, target__isnull=False, floor__lt=models.F("target")),
                 name="assessment_item_range_bounds",
+                violation_error_message=_(
+                    "The floor/target method needs both a floor and a target rate, the floor below the target."
+                ),
             ),
         ]
 
@@ -104,7 +113,7 @@ class AssessmentDeduction(models.Model):
 
     rule_set = models.ForeignKey(AssessmentRuleSet, on_delete=models.CASCADE, related_name="deductions")
     kind = models.CharField(_("kind"), max_length=20, choices=DeductionKind.choices)
-    rate_key = models.CharField(_("rate"), max_length=32, choices=RATE_CHOICES, blank=True)
+    rate_key = models.CharField(_("rate"), max_length=32, choices=ITEM_CHOICES, blank=True)
     points = models.DecimalField(
         _("points"), max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
@@ -134,6 +143,7 @@ class AssessmentResult(models.Model):
     unit_code = models.CharField(_("unit code"), max_length=32)
     unit_name = models.CharField(_("unit name"), max_length=200)
     total = models.PositiveIntegerField(_("orders received"))
+    applications = models.PositiveIntegerField(_("applications received"), default=0)
     score = models.DecimalField(_("score"), max_digits=6, decimal_places=2)
     ranked = models.BooleanField(_("ranked"))
     rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)

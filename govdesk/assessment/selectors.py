@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from govdesk.common import clock
 from govdesk.common.errors import ApplicationError, PermissionDenied, ValidationFailed
 from govdesk.org.models import Role, Unit
-from govdesk.stats.rates import RATES
 
+from .items import ITEMS, SERVICE_ITEM_KEYS, item_figures, item_label
 from .models import AssessmentResult, AssessmentRuleSet, DeductionKind, ScoringMethod
 
 # Centre-wide readers; a unit administrator sees the rows of their own unit (and the units below it) only.
@@ -64,8 +64,8 @@ def rule_set_for_month(month: date) -> AssessmentRuleSet:
 
 def rule_set_describe(rule_set: AssessmentRuleSet) -> dict[str, Any]:
     """The rules as shown on the page and in the API: weights, methods with their formula, deductions."""
-    labels = {r.key: str(r.label) for r in RATES}
-    formulas = {r.key: str(r.formula) for r in RATES}
+    labels = {i.key: str(i.label) for i in ITEMS}
+    formulas = {i.key: str(i.formula) for i in ITEMS}
     items = []
     for item in rule_set.items.all():
         if item.method == ScoringMethod.RANGE:
@@ -97,6 +97,12 @@ def rule_set_describe(rule_set: AssessmentRuleSet) -> dict[str, Any]:
             }
         elif d.kind == DeductionKind.OVERDUE_OPEN:
             text = _("−%(points)s per overdue order still open at month end") % {"points": _num(d.points)}
+        elif d.kind == DeductionKind.APPLICATION_OVERDUE_OPEN:
+            text = _("−%(points)s per application still undecided past its deadline at month end") % {
+                "points": _num(d.points)
+            }
+        elif d.kind == DeductionKind.BAD_RATING_JUSTIFIED:
+            text = _("−%(points)s per bad rating of the month found justified") % {"points": _num(d.points)}
         else:
             text = _("−%(points)s per unjustified return") % {"points": _num(d.points)}
         deductions.append(
@@ -160,19 +166,40 @@ def _row(result: AssessmentResult, previous_rank: int | None) -> dict[str, Any]:
             key: {"rate": part.get("rate"), "weight": part.get("weight"), "points": part.get("points")}
             for key, part in result.parts.items()
         },
+        # The counts behind each part's rate: {"numerator", "denominator", "text": "12/15 按时"}.
+        "rate_parts": {
+            key: {
+                "numerator": part.get("numerator", 0),
+                "denominator": part.get("denominator", 0),
+                "text": item_figures(key, part.get("numerator"), part.get("denominator")),
+            }
+            for key, part in result.parts.items()
+        },
         "total": result.total,
+        "applications": result.applications,
         "previous_rank": previous_rank,
         "ranked": result.ranked,
-        "deductions": result.deductions,
+        "deductions": [_deduction_line(d) for d in result.deductions],
         "rule_set_version": result.rule_set_version,
     }
+
+
+def _deduction_line(line: dict[str, Any]) -> dict[str, Any]:
+    """A stored deduction with its label: the rate's for a deduction per percentage point, else the kind's."""
+    kind = line.get("kind") or ""
+    if kind == DeductionKind.RATE:
+        label = item_label(line.get("rate_key") or "")
+    else:
+        label = str(DeductionKind(kind).label) if kind in DeductionKind.values else kind
+    return {**line, "label": label}
 
 
 def assessment_month(*, month: date, unit_ids: frozenset[int] | None = None) -> list[dict[str, Any]]:
     """The stored ranking of `month`: ranked units by rank, then the units not ranked (too few orders).
 
     Each row: rank, unit, unit_name, score, parts {rate_key: {rate, weight, points}}, total, previous_rank (the
-    unit's rank the month before, None if it was not ranked then), plus ranked, deductions and the rule set version.
+    unit's rank the month before, None if it was not ranked then), plus rate_parts {rate_key: {numerator,
+    denominator, text}}, applications (received), ranked, deductions (each with its label) and the rule set version.
     `unit_ids` limits the rows (a unit administrator's scope); ranks stay those of the whole district.
     """
     month = month.replace(day=1)
@@ -206,7 +233,8 @@ def assessment_month_info(*, month: date) -> dict[str, Any]:
 def assessment_trend(
     *, unit_code: str, months: int = 12, end: date | None = None, unit_ids: frozenset[int] | None = None
 ) -> dict[str, Any]:
-    """A unit's monthly score and rank over `months` months ending with `end` (default: this month), oldest first;
+    """A unit's monthly score and rank over `months` months ending with `end` (default: this month), oldest first,
+    with its applications received and the application and 好差评 rates (`service_rates`) the score was made of;
     months without a result have score and rank None."""
     if not 1 <= months <= TREND_MAX_MONTHS:
         message = _("Choose between 1 and %(max)s months.") % {"max": TREND_MAX_MONTHS}
@@ -222,7 +250,7 @@ def assessment_trend(
     stored = {
         r.month: r
         for r in AssessmentResult.objects.filter(unit=unit, month__gte=first, month__lte=last).only(
-            "month", "score", "rank", "ranked", "total"
+            "month", "score", "rank", "ranked", "total", "applications", "parts"
         )
     }
     points = []
@@ -236,9 +264,17 @@ def assessment_trend(
                 "rank": result.rank if result else None,
                 "ranked": result.ranked if result else None,
                 "total": result.total if result else None,
+                "applications": result.applications if result else None,
+                # The application and 好差评 rates of the month (None: not weighted then, or nothing to count).
+                "service_rates": {key: _stored_rate(result, key) for key in SERVICE_ITEM_KEYS},
             }
         )
     return {"unit": unit.code, "unit_name": unit.name, "months": points}
+
+
+def _stored_rate(result: AssessmentResult | None, key: str) -> float | None:
+    part = result.parts.get(key) if result else None
+    return part.get("rate") if isinstance(part, dict) else None
 
 
 def assessment_ranking(*, user: Any, month_raw: str | None) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""The assessment page: a month's ranking with each part, the change of rank, a bar chart of the scores, a unit's
-trend, the rules in force; supervisors can recompute the month (POST, audited by the service)."""
+"""The assessment page: a month's ranking with each part (points and the counts behind them), the change of rank, a
+bar chart of the scores, a unit's trend (score, rank, application and 好差评 rates) and its month in detail, the
+rules in force; supervisors can recompute the month (POST, audited by the service)."""
 
 from __future__ import annotations
 
@@ -17,14 +18,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from govdesk.common.errors import ApplicationError
 from govdesk.common.pages import application_error_page, forbidden, staff_page
-from govdesk.stats.rates import RATES
 
 from . import selectors, services
+from .items import SERVICE_ITEMS, item_label
 
 TREND_MONTHS = 12
 
 
-def _labels() -> dict[str, str]:
+def _labels() -> dict[str, Any]:
     """The strings the script shows, translated here so the script holds no language."""
     return {
         "score": _("Score"),
@@ -32,6 +33,7 @@ def _labels() -> dict[str, str]:
         "no_data": _("No data"),
         "not_ranked": _("Not ranked"),
         "orders": _("orders"),
+        "rates": {i.key: str(i.label) for i in SERVICE_ITEMS},
     }
 
 
@@ -49,9 +51,36 @@ def _change(row: dict[str, Any]) -> dict[str, Any]:
     return {"kind": "same", "text": "–"}
 
 
-def _part_cell(part: dict[str, Any]) -> dict[str, Any]:
+def _part_cell(part: dict[str, Any], figures: dict[str, Any]) -> dict[str, Any]:
+    """A part's points with what they stand for: the rate and its counts ("12/15 按时")."""
     rate = part.get("rate")
-    return {"points": part.get("points"), "rate_pct": None if rate is None else f"{rate * 100:.1f}%"}
+    return {
+        "points": part.get("points"),
+        "rate_pct": None if rate is None else f"{rate * 100:.1f}%",
+        "figures": figures.get("text") or "",
+    }
+
+
+def _month_detail(row: dict[str, Any] | None, part_keys: list[str]) -> dict[str, Any] | None:
+    """One unit's month in full: each item's rate, counts, weight and points, and each deduction's count and points."""
+    if row is None:
+        return None
+    items = []
+    for key in part_keys:
+        part = row["parts"].get(key) or {}
+        cell = _part_cell(part, row["rate_parts"].get(key) or {})
+        items.append({"key": key, "label": item_label(key), "weight": part.get("weight"), **cell})
+    return {
+        "unit": row["unit"],
+        "unit_name": row["unit_name"],
+        "score": row["score"],
+        "rank": row["rank"],
+        "total": row["total"],
+        "applications": row["applications"],
+        "items": items,
+        "deductions": row["deductions"],
+        "deducted": row["deducted"],
+    }
 
 
 def _when(iso: str | None) -> str:
@@ -69,11 +98,12 @@ def ranking(request: HttpRequest) -> HttpResponse:
         return application_error_page(request, exc)
     month = payload["month"]
     rows = payload["results"]
-    rate_labels = {r.key: str(r.label) for r in RATES}
     part_keys = [i["rate_key"] for i in payload["rule_set"]["items"]] if payload["rule_set"] else []
     for row in rows:
         row["change"] = _change(row)
-        row["part_list"] = [_part_cell(row["parts"].get(key) or {}) for key in part_keys]
+        row["part_list"] = [
+            _part_cell(row["parts"].get(key) or {}, row["rate_parts"].get(key) or {}) for key in part_keys
+        ]
         row["deducted"] = round(sum(d.get("points") or 0 for d in row["deductions"]), 2)
     scope_ids = None if payload["scope"] == "all" else selectors.assessment_scope(user)
     unit_code = (request.GET.get("unit") or "").strip()
@@ -113,7 +143,8 @@ def ranking(request: HttpRequest) -> HttpResponse:
         "computed_at": _when(payload["computed_at"]),
         "rows": rows,
         "rules": payload["rule_set"],
-        "part_headers": [(key, rate_labels.get(key, key)) for key in part_keys],
+        "part_headers": [(key, item_label(key)) for key in part_keys],
+        "detail": _month_detail(next((r for r in rows if trend and r["unit"] == trend["unit"]), None), part_keys),
         "chart": chart,
         "units": units,
         "trend_unit": trend["unit"] if trend else "",

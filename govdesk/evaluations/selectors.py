@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -180,6 +181,8 @@ class EvaluationRates:
     by_unit: list[RateRow]
     by_channel: list[RateRow]
     by_kind: list[RateRow]
+    # Ratings of applications per matter (key: the matter's code, label: its name), the most rated first.
+    by_matter: list[RateRow] = field(default_factory=list)
 
 
 def _period_bounds(period: tuple[date, date]) -> tuple[datetime, datetime]:
@@ -189,14 +192,20 @@ def _period_bounds(period: tuple[date, date]) -> tuple[datetime, datetime]:
 
 
 def evaluation_rates(
-    period: tuple[date, date], unit: Unit | None = None, channel: str | None = None
+    period: tuple[date, date],
+    unit: Unit | None = None,
+    channel: str | None = None,
+    *,
+    unit_ids: Collection[int] | None = None,
 ) -> EvaluationRates:
     """好差评 figures for ratings given in `period` (first and last day, inclusive, local time).
 
     Per level, the satisfaction rate (levels 4–5 ÷ every rating not found unjustified), the bad-rating count, and
     the rectification on-time rate (justified rectifications answered by their deadline ÷ those answered or past
     their deadline); in total, per unit (the responsible unit when rated) and per channel. Ratings of rectifications
-    rate the rectification, not the service: they appear only in the per-case-type lines.
+    rate the rectification, not the service: they appear only in the per-case-type lines. Ratings of applications
+    are also grouped by the application's matter (`by_matter`). `unit_ids` keeps only the ratings of those units (a unit
+    administrator's subtree in the monthly report).
     """
     start, end = _period_bounds(period)
     ratings = Evaluation.objects.filter(created_at__gte=start, created_at__lt=end)
@@ -204,10 +213,13 @@ def evaluation_rates(
         ratings = ratings.filter(unit=unit)
     if channel:
         ratings = ratings.filter(channel=channel)
+    if unit_ids is not None:
+        ratings = ratings.filter(unit_id__in=sorted(unit_ids))
     total = RateRow("total", _("All"))
     units: dict[int | None, RateRow] = {}
     channels: dict[str, RateRow] = {}
     kinds: dict[str, RateRow] = {}
+    matters: dict[int, RateRow] = {}
     unit_names = dict(Unit.objects.values_list("pk", "name"))
     kind_labels = dict(CaseKind.choices)
     channel_labels = dict(EvaluationChannel.choices)
@@ -222,8 +234,20 @@ def evaluation_rates(
             channels[code] = RateRow(code, str(channel_labels.get(code, code)))
         return channels[code]
 
-    for unit_id, channel_code, kind, level, verification, n in (
-        ratings.values_list("unit_id", "channel", "case__kind", "level", "verification")
+    # The matter is read through the application's row (multi-table inheritance) in the same grouped query: its code
+    # and name come with the counts, so the per-matter lines need no lookup of their own.
+    matter_key = "case__application__matter"
+    for unit_id, channel_code, kind, matter_id, matter_code, matter_name, level, verification, n in (
+        ratings.values_list(
+            "unit_id",
+            "channel",
+            "case__kind",
+            f"{matter_key}_id",
+            f"{matter_key}__code",
+            f"{matter_key}__name",
+            "level",
+            "verification",
+        )
         .annotate(n=Count("id"))
         .order_by()
     ):
@@ -232,6 +256,10 @@ def evaluation_rates(
         rows = [kinds[kind]]
         if kind != CaseKind.RECTIFICATION:
             rows += [total, unit_row(unit_id), channel_row(channel_code)]
+        if matter_id is not None:
+            if matter_id not in matters:
+                matters[matter_id] = RateRow(str(matter_code), str(matter_name))
+            rows.append(matters[matter_id])
         for row in rows:
             if verification == Verification.UNJUSTIFIED:
                 row.unjustified += n
@@ -240,15 +268,26 @@ def evaluation_rates(
     now = clock.now()
     rectifications = Rectification.objects.filter(
         evaluation__in=ratings, justified=True, evaluation__verification=Verification.JUSTIFIED
-    ).values_list("evaluation__unit_id", "evaluation__channel", "evaluation__case__kind", "answered_at", "due_at")
-    for unit_id, channel_code, kind, answered_at, due_at in rectifications:
+    ).values_list(
+        "evaluation__unit_id",
+        "evaluation__channel",
+        "evaluation__case__kind",
+        f"evaluation__{matter_key}_id",
+        "answered_at",
+        "due_at",
+    )
+    for unit_id, channel_code, kind, matter_id, answered_at, due_at in rectifications:
         if answered_at is None and (due_at is None or due_at >= now):
             continue  # still within its limit: neither on time nor late yet
         on_time = answered_at is not None and due_at is not None and answered_at <= due_at
-        for row in (total, unit_row(unit_id), channel_row(channel_code), kinds[kind]):
+        rows = [total, unit_row(unit_id), channel_row(channel_code), kinds[kind]]
+        if matter_id is not None:
+            rows.append(matters[matter_id])
+        for row in rows:
             row.rectifications_due += 1
             row.rectifications_on_time += int(on_time)
     by_unit = sorted(units.values(), key=lambda r: (-r.total, r.label))
     by_channel = [channels[c] for c in EvaluationChannel.values if c in channels]
     by_kind = [kinds[k] for k in CaseKind.values if k in kinds]
-    return EvaluationRates(period[0], period[1], total, by_unit, by_channel, by_kind)
+    by_matter = sorted(matters.values(), key=lambda r: (-r.total, r.key))
+    return EvaluationRates(period[0], period[1], total, by_unit, by_channel, by_kind, by_matter)

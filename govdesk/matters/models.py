@@ -124,3 +124,28 @@ class MatterMaterial(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CatalogueUpload(models.Model):
+    """A catalogue file the administrator uploaded in the admin and checked by a dry run. Confirming applies these
+    stored bytes (found by the token the report page carries), never a file posted again, so what is written is
+    exactly what the report showed would be."""
+
+    token = models.CharField(max_length=64, unique=True)
+    filename = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        verbose_name = _("catalogue upload")
+        verbose_name_plural = _("catalogue uploads")
+
+    def __str__(self) -> str:
+        return self.filename

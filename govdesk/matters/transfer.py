@@ -77,6 +77,18 @@ ATTR_TO_COLUMN = {key: header for key, header in MATTER_COLUMNS}
 MATERIAL_TO_COLUMN = {key: header for key, header in MATERIAL_COLUMNS}
 
 
+@dataclass(frozen=True)
+class ImportItem:
+    """What the import does to one matter: `new` (version 1), `changed` (a new version, or switched on or off) or
+    `unchanged`; `version` is the version that is current afterwards, `previous` the one before (0 for a new one)."""
+
+    code: str
+    name: str
+    outcome: str
+    version: int
+    previous: int
+
+
 @dataclass
 class ImportResult:
     matters: int = 0
@@ -85,6 +97,7 @@ class ImportResult:
     unchanged: int = 0
     committed: bool = False
     errors: list[str] = field(default_factory=list)
+    items: list[ImportItem] = field(default_factory=list)
 
 
 @dataclass
@@ -397,7 +410,10 @@ def matters_import(
     with transaction.atomic():
         for done, item in enumerate(checked, start=1):
             assert item is not None  # no errors means every record converted
-            existed = Matter.objects.filter(code=item["code"]).exists()
+            found = list(
+                Matter.objects.filter(code=item["code"]).values_list("current_version__version", flat=True)[:1]
+            )
+            existed, current = bool(found), (found[0] if found else None)
             outcome = matter_version_publish(
                 code=item["code"],
                 attrs=item["attrs"],
@@ -407,12 +423,25 @@ def matters_import(
             )
             if outcome.activity_changed:
                 result.changed += 1
+                kind = "changed"
             elif not outcome.created:
                 result.unchanged += 1
+                kind = "unchanged"
             elif existed:
                 result.changed += 1
+                kind = "changed"
             else:
                 result.created += 1
+                kind = "new"
+            result.items.append(
+                ImportItem(
+                    code=item["code"],
+                    name=outcome.version.name,
+                    outcome=kind,
+                    version=outcome.version.version,
+                    previous=current or 0,
+                )
+            )
             if progress:
                 progress(done, len(checked))
         if not commit:

@@ -1,4 +1,5 @@
-"""Workbooks: the order list, the statistics overview and the monthly report. Pure writers over data already read."""
+"""Workbooks: the order and application lists, the statistics overviews and the monthly report. Pure writers over
+data already read."""
 
 from __future__ import annotations
 
@@ -20,6 +21,21 @@ ORDER_COLUMNS = [
 def orders_workbook(rows: Iterable[Sequence[Any]]) -> tuple[Workbook, int]:
     wb = new_workbook()
     sheet = SheetWriter(wb, "工单", ORDER_COLUMNS)
+    sheet.extend(rows)
+    sheet.close()
+    return wb, sheet.rows
+
+
+APPLICATION_COLUMNS = [
+    Column(header, width, DATETIME_FORMAT if header.endswith(("时间", "期限")) else None)
+    for header, width in labels.APPLICATION_HEADERS
+]
+
+
+def applications_workbook(rows: Iterable[Sequence[Any]]) -> tuple[Workbook, int]:
+    """办件台账: one row per application."""
+    wb = new_workbook()
+    sheet = SheetWriter(wb, labels.APPLICATIONS_SHEET, APPLICATION_COLUMNS)
     sheet.extend(rows)
     sheet.close()
     return wb, sheet.rows
@@ -219,6 +235,19 @@ def monthly_workbook(data: dict[str, Any]) -> Workbook:
             ],
             headline_pct,
         )
+    applications = data.get("applications")
+    if applications is not None:
+        app_totals = applications.get("totals") or {}
+        headline.append(["办件收件量", app_totals.get("received"), None, None])
+        headline.append(["办件办结量", app_totals.get("decided"), None, None])
+        on_time = (applications.get("rates") or {}).get("on_time")
+        headline.append(["办件按时办结率", on_time, None, None], headline_pct)
+    ratings = (data.get("evaluations") or {}).get("total")
+    if ratings is not None:
+        headline.append(["好差评有效评价", ratings.get("total"), None, None])
+        headline.append(["好差评满意率", ratings.get("satisfaction_rate"), None, None], headline_pct)
+        headline.append(["差评数", ratings.get("bad"), None, None])
+        headline.append(["整改按时率", ratings.get("on_time_rate"), None, None], headline_pct)
     headline.append(["生成时间", data["generated_at"], None, None])
     headline.append(["数据截至", data["cut_off"], None, None])
     headline.close()
@@ -233,6 +262,10 @@ def monthly_workbook(data: dict[str, Any]) -> Workbook:
                 for row in data["assessment"]
             ),
         )
+    if data.get("applications") is not None:
+        application_sheets(wb, data["applications"])
+    if data.get("evaluations") is not None:
+        evaluation_sheets(wb, data["evaluations"])
     write_table(
         wb,
         "热点问题",
@@ -251,6 +284,178 @@ def monthly_workbook(data: dict[str, Any]) -> Workbook:
     return wb
 
 
+def _application_rate_label(overview: dict[str, Any], key: str) -> str:
+    if key in labels.APPLICATION_RATE_LABELS:
+        return labels.APPLICATION_RATE_LABELS[key]
+    for row in overview.get("rate_definitions", []):
+        if row.get("key") == key:
+            return str(row.get("label") or key)
+    return key
+
+
+def _application_breakdown(wb: Workbook, title: str, code_header: str, name_header: str, rows: list[Any]) -> None:
+    write_table(
+        wb,
+        title,
+        [
+            _col(code_header, 22),
+            _col(name_header, 28),
+            _col("收件量", 10),
+            _col("受理量", 10),
+            _col("办结量", 10),
+            _col("按时办结量", 10),
+            _pct("按时办结率"),
+            _col("在办", 8),
+        ],
+        (
+            [
+                row.get("code"),
+                row.get("name"),
+                row.get("received"),
+                row.get("accepted"),
+                row.get("decided"),
+                row.get("decided_on_time"),
+                (row.get("rates") or {}).get("on_time"),
+                row.get("open"),
+            ]
+            for row in rows
+        ),
+    )
+
+
+def application_sheets(wb: Workbook, overview: dict[str, Any]) -> None:
+    """政务服务办件: the figures and rates, per unit, matter and channel, and the time in each step, one sheet each."""
+    totals = overview.get("totals") or {}
+    parts = overview.get("rate_parts") or {}
+    columns = [_col("指标", 16), _col("值", 12), _col("分子", 10), _col("分母", 10), _col("计算公式", 60)]
+    sheet = SheetWriter(wb, "办件概览", columns)
+    for key, label in labels.APPLICATION_TOTAL_LABELS:
+        sheet.append([label, totals.get(key), None, None, None])
+    formulas = {row.get("key"): row.get("formula") for row in overview.get("rate_definitions", [])}
+    for key, value in (overview.get("rates") or {}).items():
+        part = parts.get(key) or {}
+        sheet.append(
+            [
+                _application_rate_label(overview, key),
+                value,
+                part.get("numerator"),
+                part.get("denominator"),
+                labels.APPLICATION_RATE_FORMULAS.get(key) or formulas.get(key),
+            ],
+            [None, PERCENT_FORMAT, None, None, None],
+        )
+    sheet.close()
+    _application_breakdown(wb, "办件按单位", "单位代码", "单位", overview.get("by_unit") or [])
+    _application_breakdown(wb, "办件按事项", "事项编码", "事项名称", overview.get("by_matter") or [])
+    _application_breakdown(wb, "办件按渠道", "渠道代码", "渠道", overview.get("by_channel") or [])
+    steps = overview.get("step_times") or {}
+    overall = steps.get("overall") or {}
+    write_table(
+        wb,
+        "办件环节用时",
+        [_col("环节", 14), _col("平均用时（小时）", 16, "0.0"), _col("件数", 10)],
+        (
+            [
+                labels.APPLICATION_STEP_LABELS.get(step["key"], step.get("label")),
+                (overall.get(step["key"]) or {}).get("hours"),
+                (overall.get(step["key"]) or {}).get("count"),
+            ]
+            for step in steps.get("steps", [])
+        ),
+    )
+
+
+def application_stats_workbook(overview: dict[str, Any], *, generated_at: datetime) -> Workbook:
+    """The statistics' application overview (kind=application) as xlsx: the filters, then the section's sheets."""
+    wb = new_workbook()
+    f = overview.get("filters") or {}
+    sheet = SheetWriter(wb, "筛选条件", [_col("项目", 14), _col("值", 30)])
+    for key, label in (
+        ("date_from", "开始日期"),
+        ("date_to", "结束日期"),
+        ("unit", "单位"),
+        ("matter", "事项"),
+        ("matter_type", "事项类型"),
+        ("channel", "渠道"),
+    ):
+        value = f.get(key)
+        if key in ("date_from", "date_to") and isinstance(value, str):
+            value = date.fromisoformat(value)
+        sheet.append([label, value if value not in (None, "") else "全部"])
+    sheet.append(["生成时间", generated_at])
+    sheet.close()
+    application_sheets(wb, overview)
+    return wb
+
+
+def _rating_columns(*first: Column) -> list[Column]:
+    return [
+        *first,
+        _col("有效评价", 10),
+        *(_col(label, 10) for label in labels.EVALUATION_LEVELS.values()),
+        _pct("满意率"),
+        _col("差评", 8),
+        _col("不实差评", 10),
+        _col("应按时整改", 10),
+        _col("按时整改", 10),
+        _pct("整改按时率"),
+    ]
+
+
+def rating_row(row: dict[str, Any], *first: Any) -> list[Any]:
+    """One line of 好差评 figures (a RateRow's dict) after the `first` cells that name it."""
+    levels = row.get("levels") or {}
+    return [
+        *first,
+        row.get("total"),
+        *(levels.get(str(level), 0) for level in labels.EVALUATION_LEVELS),
+        row.get("satisfaction_rate"),
+        row.get("bad"),
+        row.get("unjustified"),
+        row.get("rectifications_due"),
+        row.get("rectifications_on_time"),
+        row.get("on_time_rate"),
+    ]
+
+
+def evaluation_sheets(wb: Workbook, ratings: dict[str, Any]) -> None:
+    """好差评: the month's ratings in total and per case type, unit, matter and channel."""
+    total = ratings.get("total") or {}
+    write_table(
+        wb,
+        "好差评",
+        _rating_columns(_col("范围", 14)),
+        [
+            rating_row(total, "全部服务"),
+            *(
+                rating_row(row, labels.CASE_KIND.get(str(row.get("key")), row.get("label")))
+                for row in ratings.get("by_kind", [])
+            ),
+        ],
+    )
+    write_table(
+        wb,
+        "好差评按单位",
+        _rating_columns(_col("单位", 24)),
+        (rating_row(row, row.get("label")) for row in ratings.get("by_unit", [])),
+    )
+    write_table(
+        wb,
+        "好差评按事项",
+        _rating_columns(_col("事项编码", 22), _col("事项名称", 28)),
+        (rating_row(row, row.get("key"), row.get("label")) for row in ratings.get("by_matter", [])),
+    )
+    write_table(
+        wb,
+        "好差评按渠道",
+        _rating_columns(_col("渠道", 14)),
+        (
+            rating_row(row, labels.EVALUATION_CHANNEL.get(str(row.get("key")), row.get("label")))
+            for row in ratings.get("by_channel", [])
+        ),
+    )
+
+
 def assessment_workbook(ranking: dict[str, Any]) -> Workbook:
     """A month's unit assessment as the page shows it: the ranking with each rate's points, then the rules."""
     wb = new_workbook()
@@ -267,6 +472,7 @@ def assessment_workbook(ranking: dict[str, Any]) -> Workbook:
             *(_col(f"{labels.RATE_LABELS.get(i['rate_key'], i['label'])}得分", 14, "0.00") for i in items),
             _col("扣分", 10, "0.00"),
             _col("工单数", 10),
+            _col("办件数", 10),
             _col("上月名次", 10),
         ],
         (
@@ -278,6 +484,7 @@ def assessment_workbook(ranking: dict[str, Any]) -> Workbook:
                 *((row["parts"].get(i["rate_key"]) or {}).get("points") for i in items),
                 round(sum(d.get("points") or 0 for d in row["deductions"]), 2),
                 row["total"],
+                row.get("applications", 0),
                 row["previous_rank"],
             ]
             for row in ranking["results"]

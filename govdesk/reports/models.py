@@ -16,14 +16,21 @@ class ExportStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class ExportKind(models.TextChoices):
+    ORDERS = "orders", _("Order list")
+    APPLICATIONS = "applications", _("Application ledger")
+
+
 class ExportJob(models.Model):
-    """One requested order-list export. The file lives in the exports directory (never served as a static or media
-    file) until the job expires; only its requester downloads it, and each step is in the audit trail."""
+    """One requested list export (orders or applications). The file lives in the exports directory (never served as a
+    static or media file) until the job expires; only its requester downloads it, and each step is in the audit
+    trail."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.CASCADE, related_name="+"
     )
+    kind = models.CharField(_("list"), max_length=12, choices=ExportKind.choices, default=ExportKind.ORDERS)
     filters = models.JSONField(_("filters"), default=dict, blank=True)
     unmask = models.BooleanField(_("full phone numbers"), default=False)
     unmask_reason = models.CharField(_("reason for full phone numbers"), max_length=200, blank=True)

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from . import charts, labels
-from .exports import _as_datetime, _formula, _rate_keys, _rate_label
+from .exports import _application_rate_label, _as_datetime, _formula, _rate_keys, _rate_label
 from .xlsx import local_naive
 
 
@@ -49,6 +49,152 @@ def _overdue(block: dict[str, Any]) -> dict[str, Any]:
         for item in block.get("items", [])
     ]
     return {"total": block.get("total", len(items)), "items": items}
+
+
+def hours(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def _part_text(parts: dict[str, Any], key: str) -> str:
+    part = parts.get(key) or {}
+    return f"{part.get('numerator', '—')}/{part.get('denominator', '—')}"
+
+
+def _application_rate_rows(overview: dict[str, Any]) -> list[dict[str, Any]]:
+    parts = overview.get("rate_parts") or {}
+    formulas = {row.get("key"): row.get("formula") for row in overview.get("rate_definitions", [])}
+    return [
+        {
+            "key": key,
+            "label": _application_rate_label(overview, key),
+            "value": percent(value),
+            "parts": _part_text(parts, key),
+            "formula": labels.APPLICATION_RATE_FORMULAS.get(key) or formulas.get(key) or "",
+        }
+        for key, value in (overview.get("rates") or {}).items()
+    ]
+
+
+def _application_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": row.get("code") or "",
+            "name": row.get("name") or "",
+            "received": row.get("received"),
+            "accepted": row.get("accepted"),
+            "decided": row.get("decided"),
+            "on_time": percent((row.get("rates") or {}).get("on_time")),
+            "open": row.get("open"),
+        }
+        for row in rows[: labels.TOP_ROWS]
+    ]
+
+
+def applications_context(overview: dict[str, Any] | None) -> dict[str, Any] | None:
+    """政务服务办件 as the report prints it (the statistics' application overview, read, never recounted)."""
+    if overview is None:
+        return None
+    totals = overview.get("totals") or {}
+    rates = overview.get("rates") or {}
+    series = overview.get("series", [])
+    steps = overview.get("step_times") or {}
+    overall = steps.get("overall") or {}
+    step_rows = [
+        {
+            "label": labels.APPLICATION_STEP_LABELS.get(step["key"], step.get("label")),
+            "hours": hours((overall.get(step["key"]) or {}).get("hours")),
+            "count": (overall.get(step["key"]) or {}).get("count"),
+            "value": float((overall.get(step["key"]) or {}).get("hours") or 0),
+        }
+        for step in steps.get("steps", [])
+    ]
+    channels = overview.get("by_channel", [])
+    return {
+        "totals": totals,
+        "on_time": percent(rates.get("on_time")),
+        "on_time_parts": _part_text(overview.get("rate_parts") or {}, "on_time"),
+        "rates": _application_rate_rows(overview),
+        "daily_chart": _svg(
+            charts.line_chart(
+                [str(row.get("label", "")) for row in series],
+                [
+                    ("收件量", [float(row.get("received") or 0) for row in series]),
+                    ("办结量", [float(row.get("decided") or 0) for row in series]),
+                ],
+                title="每日收件与办结",
+                width=680,
+            )
+        ),
+        "units": _application_rows(overview.get("by_unit", [])),
+        "matters": _application_rows(overview.get("by_matter", [])),
+        "channels": _application_rows(channels),
+        "channel_chart": _svg(
+            charts.pie_chart(
+                [(str(r.get("name", "")), float(r.get("received") or 0)) for r in channels],
+                title="按申请渠道",
+                width=330,
+                height=200,
+            )
+        ),
+        "steps": step_rows,
+        "step_chart": _svg(
+            charts.bar_chart(
+                [(row["label"], round(row["value"], 1)) for row in step_rows],
+                title="各环节平均用时（小时）",
+                width=330,
+                height=200,
+            )
+        ),
+        "overdue": _overdue(overview.get("overdue") or {}),
+    }
+
+
+def _rating_row(row: dict[str, Any], name: Any) -> dict[str, Any]:
+    levels = row.get("levels") or {}
+    return {
+        "name": name,
+        "total": row.get("total"),
+        "levels": [levels.get(str(level), 0) for level in labels.EVALUATION_LEVELS],
+        "satisfaction": percent(row.get("satisfaction_rate")),
+        "bad": row.get("bad"),
+        "unjustified": row.get("unjustified"),
+        "rectified": f"{row.get('rectifications_on_time', 0)}/{row.get('rectifications_due', 0)}",
+        "on_time": percent(row.get("on_time_rate")),
+    }
+
+
+def evaluations_context(ratings: dict[str, Any] | None) -> dict[str, Any] | None:
+    """好差评 as the report prints it: the figures, a bar per level, and the tables per unit, matter and channel."""
+    if ratings is None:
+        return None
+    total = ratings.get("total") or {}
+    levels = total.get("levels") or {}
+    return {
+        "total": _rating_row(total, "全部服务"),
+        "raw": total,
+        "level_headers": list(labels.EVALUATION_LEVELS.values()),
+        "level_chart": _svg(
+            charts.bar_chart(
+                [
+                    (f"{label}（{level}）", float(levels.get(str(level), 0)))
+                    for level, label in labels.EVALUATION_LEVELS.items()
+                ],
+                title="评价等级分布",
+                width=680,
+                height=220,
+            )
+        ),
+        "kinds": [
+            _rating_row(row, labels.CASE_KIND.get(str(row.get("key")), row.get("label")))
+            for row in ratings.get("by_kind", [])
+        ],
+        "units": [_rating_row(row, row.get("label")) for row in ratings.get("by_unit", [])][: labels.TOP_ROWS],
+        "matters": [_rating_row(row, row.get("label")) for row in ratings.get("by_matter", [])][: labels.TOP_ROWS],
+        "channels": [
+            _rating_row(row, labels.EVALUATION_CHANNEL.get(str(row.get("key")), row.get("label")))
+            for row in ratings.get("by_channel", [])
+        ],
+    }
 
 
 def report_context(data: dict[str, Any]) -> dict[str, Any]:
@@ -94,6 +240,7 @@ def report_context(data: dict[str, Any]) -> dict[str, Any]:
         width=330,
         height=220,
     )
+    ratings = evaluations_context(data.get("evaluations"))
     units = [
         {
             "code": row.get("key"),
@@ -117,6 +264,16 @@ def report_context(data: dict[str, Any]) -> dict[str, Any]:
         "units": units,
         "overdue": _overdue(overview.get("overdue") or {}),
         "by_category": by_category,
+        "applications": applications_context(data.get("applications")),
+        "evaluations": ratings,
+        "evaluation_tables": []
+        if ratings is None
+        else [
+            ("按服务类型", [ratings["total"], *ratings["kinds"]]),
+            ("各单位（前 10 位）", ratings["units"]),
+            ("各事项（前 10 位）", ratings["matters"]),
+            ("按评价渠道", ratings["channels"]),
+        ],
         # Channels and types side by side in one table.
         "channel_type_rows": list(zip_longest(overview.get("by_channel", []), overview.get("by_type", []))),
     }

@@ -19,14 +19,15 @@ from govdesk.catalog.models import Urgency
 from govdesk.common import clock
 from govdesk.common.errors import NotFound, PermissionDenied, ValidationFailed
 from govdesk.common.masking import mask_name, mask_phone
-from govdesk.org.models import Role
+from govdesk.evaluations.selectors import evaluation_rates
+from govdesk.org.models import Role, Unit
 from govdesk.workorders.forms import OrderFilterForm
 from govdesk.workorders.models import Channel, WorkOrder
 from govdesk.workorders.permissions import assigned_to_units
 from govdesk.workorders.selectors import workorder_list
 
 from . import labels
-from .models import ExportJob
+from .models import ExportJob, ExportKind
 
 ORDER_EXPORT_MAX_ROWS = 100_000
 CHUNK_SIZE = 2000
@@ -66,8 +67,13 @@ def export_job_get(*, user: Any, job_pk: str) -> ExportJob:
     return job
 
 
-def export_filter_labels(filters: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """A queued export's filters as (label, value) for its requester, labelled as the order list labels them."""
+def export_filter_labels(filters: Mapping[str, Any], kind: str = ExportKind.ORDERS) -> list[tuple[str, str]]:
+    """A queued export's filters as (label, value) for its requester, labelled as its list labels them."""
+    if kind == ExportKind.APPLICATIONS:
+        from .ledger_selectors import application_filter_labels
+
+        names = application_filter_labels()
+        return [(str(names.get(k, k)), str(v)) for k, v in filters.items()]
     fields = OrderFilterForm.base_fields
     extra = {
         "channel": _("Channel"),
@@ -306,10 +312,37 @@ def month_assessment(*, user: Any, first: date) -> list[dict[str, Any]] | None:
     unit = getattr(user, "unit", None)
     if unit is None:
         return []
-    from govdesk.org.models import Unit
-
     codes = set(Unit.objects.filter(pk__in=unit.descendant_ids()).values_list("code", flat=True))
     return [row for row in rows if row.get("unit") in codes]
+
+
+def month_applications(*, user: Any, first: date, last: date) -> dict[str, Any] | None:
+    """The month's application overview from the statistics (the dashboard's figures, never a count of our own),
+    scoped as the statistics scope `user`; None while the statistics do not provide it (the section waits)."""
+    stats_selectors = importlib.import_module("govdesk.stats.selectors")
+    parse = getattr(stats_selectors, "stats_application_filter_parse", None)
+    overview = getattr(stats_selectors, "stats_application_overview", None)
+    if parse is None or overview is None:
+        return None
+    flt = parse({"date_from": first.isoformat(), "date_to": last.isoformat()}, user)
+    return dict(overview(user=user, flt=flt))
+
+
+def month_evaluations(*, user: Any, first: date, last: date) -> dict[str, Any]:
+    """好差评 of the month (ratings given in it): in total, per level, unit, matter, channel and case type. A unit
+    administrator's report counts the ratings of their unit and the units below it."""
+    unit_ids: set[int] | None = None
+    if not user.has_role(Role.SUPERVISOR, Role.DISPATCHER, Role.LEADER):
+        unit = getattr(user, "unit", None)
+        unit_ids = set(unit.descendant_ids()) if unit is not None else set()
+    rates = evaluation_rates((first, last), unit_ids=unit_ids)
+    return {
+        "total": rates.total.as_dict(),
+        "by_unit": [row.as_dict() for row in rates.by_unit],
+        "by_matter": [row.as_dict() for row in rates.by_matter],
+        "by_channel": [row.as_dict() for row in rates.by_channel],
+        "by_kind": [row.as_dict() for row in rates.by_kind],
+    }
 
 
 def monthly_report_data(*, user: Any, month: str) -> dict[str, Any]:
@@ -321,6 +354,8 @@ def monthly_report_data(*, user: Any, month: str) -> dict[str, Any]:
     last = month_last_day(first)
     flt = stats_filter_parse({"date_from": first.isoformat(), "date_to": last.isoformat()}, user)
     overview = stats_overview(user=user, flt=flt)
+    applications = month_applications(user=user, first=first, last=last)
+    evaluations = month_evaluations(user=user, first=first, last=last)
     now = clock.now()
     return {
         "month": first,
@@ -332,6 +367,8 @@ def monthly_report_data(*, user: Any, month: str) -> dict[str, Any]:
         "closed": sum(int(row.get("closed") or 0) for row in overview.get("series", [])),
         "assessment": month_assessment(user=user, first=first),
         "hotspots": month_hotspots(user=user, first=first),
+        "applications": applications,
+        "evaluations": evaluations,
         "generated_at": now,
         # The cohort is the month's orders, but their later steps (replies, visits) count too: data as of now.
         "cut_off": now,

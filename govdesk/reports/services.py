@@ -28,9 +28,9 @@ from govdesk.common.errors import (
 )
 from govdesk.common.validators import clean_text
 
-from . import exports, pdf, selectors
+from . import exports, ledger_selectors, pdf, selectors
 from .labels import MONTHLY_FILE_PREFIX
-from .models import ExportJob, ExportStatus
+from .models import ExportJob, ExportKind, ExportStatus
 from .xlsx import save
 
 logger = logging.getLogger(__name__)
@@ -40,6 +40,8 @@ UNMASK_PERMISSION = "reports.export_unmasked"
 UNMASK_REASON_MAX_LENGTH = 200
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_TYPE = "application/pdf"
+# The downloaded file's (Chinese) name per list; the ASCII fallback is the kind.
+EXPORT_FILE_TITLES: dict[str, str] = {ExportKind.ORDERS: "工单导出", ExportKind.APPLICATIONS: "办件台账"}
 
 
 @dataclass
@@ -75,20 +77,34 @@ def _setting_int(name: str) -> int:
     return int(value)
 
 
-def _export_count_check(count: int) -> None:
+def _export_count_check(count: int, kind: str = ExportKind.ORDERS) -> None:
     limit = selectors.ORDER_EXPORT_MAX_ROWS
     if count > limit:
+        numbers = {"count": f"{count:,}", "limit": f"{limit:,}"}
+        if kind == ExportKind.APPLICATIONS:
+            raise ValidationFailed(
+                _("%(count)s applications match these filters; an export holds at most %(limit)s. Narrow the filters.")
+                % numbers
+            )
         raise ValidationFailed(
-            _("%(count)s orders match these filters; an export holds at most %(limit)s. Narrow the filters.")
-            % {"count": f"{count:,}", "limit": f"{limit:,}"}
+            _("%(count)s orders match these filters; an export holds at most %(limit)s. Narrow the filters.") % numbers
         )
 
 
-def _unmask_reason_check(*, actor: Any, unmask: bool, reason: str | None) -> str:
-    """An export with full phone numbers needs its own permission and a reason (stored and audited); "" otherwise."""
+def _unmask_reason_check(*, actor: Any, unmask: bool, reason: str | None, kind: str = ExportKind.ORDERS) -> str:
+    """An export with full phone (and ID) numbers needs its own permission and a reason (stored and audited); ""
+    otherwise."""
     if not unmask:
         return ""
+    applications = kind == ExportKind.APPLICATIONS
     if not actor.has_perm(UNMASK_PERMISSION):
+        if applications:
+            raise PermissionDenied(
+                _(
+                    "Exporting full phone and ID numbers needs its own permission, which the security administrator "
+                    "grants per account. Export without full numbers, or reveal a number on the application's page."
+                )
+            )
         raise PermissionDenied(
             _(
                 "Exporting full phone numbers needs its own permission, which the security administrator grants "
@@ -97,7 +113,9 @@ def _unmask_reason_check(*, actor: Any, unmask: bool, reason: str | None) -> str
         )
     text = clean_text(reason or "")
     message = ""
-    if not text:
+    if not text and applications:
+        message = _("Give the reason for exporting full phone and ID numbers; it is kept in the audit trail.")
+    elif not text:
         message = _("Give the reason for exporting full phone numbers; it is kept in the audit trail.")
     elif len(text) > UNMASK_REASON_MAX_LENGTH:
         message = _("At most %(n)d characters (now %(len)d).") % {"n": UNMASK_REASON_MAX_LENGTH, "len": len(text)}
@@ -106,14 +124,27 @@ def _unmask_reason_check(*, actor: Any, unmask: bool, reason: str | None) -> str
     return text
 
 
-def _unmask_count_check(*, unmask: bool, count: int) -> None:
+def _unmask_count_check(*, unmask: bool, count: int, kind: str = ExportKind.ORDERS) -> None:
     """Above the cap the export is refused, never cut short: a truncated file would pass for the whole list."""
     limit = _setting_int("UNMASK_EXPORT_MAX_ROWS")
     if unmask and count > limit:
-        message = _(
-            "%(count)s orders match these filters; an export with full phone numbers holds at most %(limit)s. "
-            "Narrow the filters, or export without full numbers."
-        ) % {"count": f"{count:,}", "limit": f"{limit:,}"}
+        numbers = {"count": f"{count:,}", "limit": f"{limit:,}"}
+        if kind == ExportKind.APPLICATIONS:
+            message = (
+                _(
+                    "%(count)s applications match these filters; an export with full phone and ID numbers holds at "
+                    "most %(limit)s. Narrow the filters, or export without full numbers."
+                )
+                % numbers
+            )
+        else:
+            message = (
+                _(
+                    "%(count)s orders match these filters; an export with full phone numbers holds at most %(limit)s. "
+                    "Narrow the filters, or export without full numbers."
+                )
+                % numbers
+            )
         raise ValidationFailed(message, fields={"unmask": [message]})
 
 
@@ -140,20 +171,44 @@ def orders_xlsx_request(
         return _orders_file(
             actor=actor, filters=filters, queryset=queryset, unmask=unmask, reason=reason, ip_address=ip_address
         )
-    now = clock.now()
+    return _export_job_queue(
+        actor=actor,
+        kind=ExportKind.ORDERS,
+        params={k: params[k] for k in selectors.ORDER_EXPORT_PARAMS if params.get(k) not in (None, "")},
+        filters=filters,
+        count=count,
+        unmask=unmask,
+        reason=reason,
+        ip_address=ip_address,
+    )
+
+
+def _export_job_queue(
+    *,
+    actor: Any,
+    kind: str,
+    params: Mapping[str, Any],
+    filters: dict[str, Any],
+    count: int,
+    unmask: bool,
+    reason: str,
+    ip_address: str | None,
+) -> ExportJob:
+    """Queue a checked export for the task worker; it keeps the request's parameters to build the file later."""
     with transaction.atomic():
         job = ExportJob.objects.create(
             requested_by=actor,
-            filters={k: str(params[k]) for k in selectors.ORDER_EXPORT_PARAMS if params.get(k) not in (None, "")},
+            kind=kind,
+            filters={k: str(v) for k, v in params.items()},
             unmask=unmask,
             unmask_reason=reason,
             expected_rows=count,
-            created_at=now,
+            created_at=clock.now(),
         )
         details: dict[str, Any] = {"job": str(job.pk), "filters": filters, "rows": count, "unmasked": unmask}
         if unmask:
             details["reason"] = reason
-        _audit(actor=actor, action="report.orders_xlsx_queued", details=details, ip_address=ip_address)
+        _audit(actor=actor, action=f"report.{kind}_xlsx_queued", details=details, ip_address=ip_address)
         job_pk = str(job.pk)
         transaction.on_commit(lambda: _export_job_enqueue(job_pk), robust=True)
     return job
@@ -197,7 +252,8 @@ def _export_job_build(job_pk: str) -> None:
         if not user.is_active:
             raise PermissionDenied(_("The account that asked for this export is disabled."))
         # With the requester's rights of now: a permission withdrawn since the request is no longer there.
-        export = orders_xlsx_export(actor=user, params=job.filters, unmask=job.unmask, reason=job.unmask_reason)
+        build = applications_xlsx_export if job.kind == ExportKind.APPLICATIONS else orders_xlsx_export
+        export = build(actor=user, params=job.filters, unmask=job.unmask, reason=job.unmask_reason)
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".part")
         with export.file, partial.open("wb") as out:
@@ -227,12 +283,13 @@ def export_job_download(*, actor: Any, job_pk: str, ip_address: str | None = Non
         raise NotFound(_("This export has expired.")) from exc
     _audit(
         actor=actor,
-        action="report.orders_xlsx_download",
+        action=f"report.{job.kind}_xlsx_download",
         details={"job": str(job.pk), "rows": job.rows},
         ip_address=ip_address,
     )
     stamp = timezone.localtime(job.created_at).strftime("%Y%m%d-%H%M")
-    return ExportFile(handle, f"工单导出-{stamp}.xlsx", f"orders-{stamp}.xlsx", XLSX_TYPE, job.rows)
+    title = EXPORT_FILE_TITLES.get(job.kind, EXPORT_FILE_TITLES[ExportKind.ORDERS])
+    return ExportFile(handle, f"{title}-{stamp}.xlsx", f"{job.kind}-{stamp}.xlsx", XLSX_TYPE, job.rows)
 
 
 def export_jobs_maintain(*, now: datetime | None = None) -> dict[str, int]:
@@ -292,11 +349,96 @@ def _orders_file(
     return ExportFile(target, f"工单导出-{stamp}.xlsx", f"orders-{stamp}.xlsx", XLSX_TYPE, rows)
 
 
+def applications_xlsx_request(
+    *,
+    actor: Any,
+    params: Mapping[str, Any],
+    unmask: bool = False,
+    reason: str | None = None,
+    ip_address: str | None = None,
+) -> ExportFile | ExportJob:
+    """办件台账 as xlsx, under the same rules as the order list: built now up to EXPORT_INLINE_ROWS rows, otherwise
+    queued; with `unmask` the permission reports.export_unmasked, a `reason` and at most UNMASK_EXPORT_MAX_ROWS."""
+    checked = _applications_checked(actor=actor, params=params, unmask=unmask, reason=reason)
+    if checked.count <= _setting_int("EXPORT_INLINE_ROWS"):
+        return _applications_file(actor=actor, checked=checked, ip_address=ip_address)
+    return _export_job_queue(
+        actor=actor,
+        kind=ExportKind.APPLICATIONS,
+        params={k: params[k] for k in ledger_selectors.APPLICATION_EXPORT_PARAMS if params.get(k) not in (None, "")},
+        filters=checked.filters,
+        count=checked.count,
+        unmask=unmask,
+        reason=checked.reason,
+        ip_address=ip_address,
+    )
+
+
+def applications_xlsx_export(
+    *,
+    actor: Any,
+    params: Mapping[str, Any],
+    unmask: bool = False,
+    reason: str | None = None,
+    ip_address: str | None = None,
+) -> ExportFile:
+    """Every application `actor` may see under the ledger's filters, as xlsx, built now (the task worker's path)."""
+    checked = _applications_checked(actor=actor, params=params, unmask=unmask, reason=reason)
+    return _applications_file(actor=actor, checked=checked, ip_address=ip_address)
+
+
+@dataclass
+class _CheckedExport:
+    filters: dict[str, Any]
+    queryset: Any
+    count: int
+    unmask: bool
+    reason: str
+
+
+def _applications_checked(*, actor: Any, params: Mapping[str, Any], unmask: bool, reason: str | None) -> _CheckedExport:
+    """Role, unmask rights and reason, filters, row counts: every refusal before anything is read or written."""
+    kind = ExportKind.APPLICATIONS
+    ledger_selectors.application_export_check_role(actor)
+    text = _unmask_reason_check(actor=actor, unmask=unmask, reason=reason, kind=kind)
+    filters = ledger_selectors.application_export_filters(params)
+    queryset = ledger_selectors.application_export_queryset(user=actor, filters=filters)
+    count = queryset.count()
+    _export_count_check(count, kind)
+    _unmask_count_check(unmask=unmask, count=count, kind=kind)
+    return _CheckedExport(filters, queryset, count, unmask, text)
+
+
+def _applications_file(*, actor: Any, checked: _CheckedExport, ip_address: str | None) -> ExportFile:
+    wb, rows = exports.applications_workbook(
+        ledger_selectors.application_export_rows(
+            user=actor, queryset=checked.queryset[: selectors.ORDER_EXPORT_MAX_ROWS], unmask=checked.unmask
+        )
+    )
+    target = _spooled()
+    save(wb, target)
+    details: dict[str, Any] = {"filters": checked.filters, "rows": rows, "unmasked": checked.unmask}
+    if checked.unmask:
+        details["reason"] = checked.reason
+    _audit(actor=actor, action="report.applications_xlsx", details=details, ip_address=ip_address)
+    stamp = _stamp()
+    title = EXPORT_FILE_TITLES[ExportKind.APPLICATIONS]
+    return ExportFile(target, f"{title}-{stamp}.xlsx", f"applications-{stamp}.xlsx", XLSX_TYPE, rows)
+
+
 def stats_xlsx_export(*, actor: Any, params: Mapping[str, Any], ip_address: str | None = None) -> ExportFile:
-    """Every table of the statistics overview under the dashboard's filters, as xlsx."""
+    """Every table of the statistics overview under the dashboard's filters, as xlsx; with `kind=application` the
+    application (办件) overview instead of the work orders' (`kind=workorder`, the default)."""
     from govdesk.stats.selectors import stats_filter_parse, stats_overview
 
     selectors.stats_export_check_role(actor)
+    # The kinds of the statistics API (GET /api/v1/stats/overview/?kind=…), with its message for another.
+    kind = str(params.get("kind") or "workorder").strip()
+    if kind == "application":
+        return _application_stats_xlsx(actor=actor, params=params, ip_address=ip_address)
+    if kind != "workorder":
+        message = _("Choose workorder or application.")
+        raise ValidationFailed(message, fields={"kind": [message]})
     flt = stats_filter_parse(params, actor)
     overview = stats_overview(user=actor, flt=flt)
     wb = exports.stats_workbook(overview, generated_at=clock.now())
@@ -311,6 +453,27 @@ def stats_xlsx_export(*, actor: Any, params: Mapping[str, Any], ip_address: str 
     f = overview.get("filters", {})
     span = f"{f.get('date_from', '')}_{f.get('date_to', '')}"
     return ExportFile(target, f"统计报表-{span}.xlsx", f"statistics-{span}.xlsx", XLSX_TYPE, int(overview["total"]))
+
+
+def _application_stats_xlsx(*, actor: Any, params: Mapping[str, Any], ip_address: str | None) -> ExportFile:
+    """The statistics' application overview (the dashboard's figures, read from its selector) as xlsx."""
+    from govdesk.stats.selectors import stats_application_filter_parse, stats_application_overview
+
+    flt = stats_application_filter_parse(params, actor)
+    overview = stats_application_overview(user=actor, flt=flt)
+    wb = exports.application_stats_workbook(overview, generated_at=clock.now())
+    target = _spooled()
+    save(wb, target)
+    received = int((overview.get("totals") or {}).get("received") or 0)
+    _audit(
+        actor=actor,
+        action="report.stats_xlsx",
+        details={"kind": "application", "filters": overview.get("filters", {}), "rows": received},
+        ip_address=ip_address,
+    )
+    f = overview.get("filters", {})
+    span = f"{f.get('date_from', '')}_{f.get('date_to', '')}"
+    return ExportFile(target, f"办件统计-{span}.xlsx", f"application-statistics-{span}.xlsx", XLSX_TYPE, received)
 
 
 def assessment_xlsx_export(*, actor: Any, params: Mapping[str, Any], ip_address: str | None = None) -> ExportFile:

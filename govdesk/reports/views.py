@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
@@ -15,8 +16,13 @@ from django.views.decorators.http import require_GET
 from govdesk.common.errors import ApplicationError
 from govdesk.common.pages import application_error_page, client_ip, staff_page
 
-from . import selectors, services
+from . import ledger_selectors, selectors, services
+from .ledger_selectors import APPLICATION_EXPORT_ROLES
+from .models import ExportKind
 from .selectors import ORDER_EXPORT_ROLES, STATS_EXPORT_ROLES, TRUE_VALUES
+
+# The exports page and downloads: anyone who may export a list.
+EXPORT_ROLES = tuple(dict.fromkeys((*ORDER_EXPORT_ROLES, *APPLICATION_EXPORT_ROLES)))
 
 
 def content_disposition(filename: str, ascii_fallback: str) -> str:
@@ -56,19 +62,51 @@ def orders_xlsx(request: HttpRequest) -> HttpResponseBase:
     return redirect("reports:exports")
 
 
-@staff_page(*ORDER_EXPORT_ROLES)
+@staff_page(*APPLICATION_EXPORT_ROLES)
+@require_GET
+def applications_xlsx(request: HttpRequest) -> HttpResponseBase:
+    """办件台账: the file at once, or for a large list a background export, as for the order list."""
+    unmask = request.GET.get("unmask", "").lower() in TRUE_VALUES
+    try:
+        export = services.applications_xlsx_request(
+            actor=request.user,
+            params=request.GET,
+            unmask=unmask,
+            reason=request.GET.get("reason"),
+            ip_address=client_ip(request),
+        )
+    except ApplicationError as exc:
+        return application_error_page(request, exc)
+    if isinstance(export, services.ExportFile):
+        return _send(export)
+    messages.info(
+        request,
+        _("%(rows)s applications: the export is being prepared in the background and will be listed here when ready.")
+        % {"rows": f"{export.expected_rows:,}"},
+    )
+    return redirect("reports:exports")
+
+
+@staff_page(*EXPORT_ROLES)
 @require_GET
 def exports(request: HttpRequest) -> HttpResponse:
-    jobs = selectors.export_jobs_of(user=request.user)
+    """The user's exports, and the application ledger's filters (the application list itself filters by status)."""
+    user: Any = request.user
+    jobs = selectors.export_jobs_of(user=user)
+    ledger = user.has_role(*APPLICATION_EXPORT_ROLES)
     context = {
-        "rows": [{"job": job, "filters": selectors.export_filter_labels(job.filters)} for job in jobs],
+        "rows": [{"job": job, "filters": selectors.export_filter_labels(job.filters, job.kind)} for job in jobs],
         "pending": any(job.is_pending for job in jobs),
         "keep_days": settings.GOVDESK["EXPORT_KEEP_DAYS"],
+        "may_export_orders": user.has_role(*ORDER_EXPORT_ROLES),
+        "application_form": ledger_selectors.application_export_form(user) if ledger else None,
+        "applications_kind": ExportKind.APPLICATIONS.value,
+        "unmask_export_max_rows": settings.GOVDESK["UNMASK_EXPORT_MAX_ROWS"],
     }
     return render(request, "reports/exports.html", context)
 
 
-@staff_page(*ORDER_EXPORT_ROLES)
+@staff_page(*EXPORT_ROLES)
 @require_GET
 def export_download(request: HttpRequest, job_pk: str) -> HttpResponseBase:
     try:

@@ -8,8 +8,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from govdesk.applications.models import Channel as ApplicationChannel
 from govdesk.catalog.models import Category
 from govdesk.common.validators import validate_supported_date
+from govdesk.matters.models import Matter, MatterType
 from govdesk.org.models import Unit, UnitKind
 from govdesk.workorders.forms import type_choices
 from govdesk.workorders.models import Channel
@@ -95,6 +97,64 @@ class StatsFilterForm(forms.Form):
             ("category", stats_category_choices()),
             ("type", type_choices()),
             ("channel", list(Channel.choices)),
+        ):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [anything, *choices]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date must not be before the start date."))
+        return cleaned
+
+
+def stats_matter_choices() -> list[tuple[str, str]]:
+    """Active matters by code, named as the catalogue names them."""
+    return [
+        (code, f"{name}（{code}）") for code, name in Matter.objects.filter(is_active=True).values_list("code", "name")
+    ]
+
+
+class ApplicationStatsFilterForm(forms.Form):
+    """The filter bar of the application (办件) statistics: period, unit, matter, matter type, channel."""
+
+    kind = forms.CharField(widget=forms.HiddenInput, required=False, initial="application")
+    period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False)
+    date_from = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_supported_date],
+    )
+    date_to = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_supported_date],
+    )
+    unit = forms.ChoiceField(label=_("Unit"), required=False, choices=())
+    matter = forms.ChoiceField(label=_("Matter (catalogue)"), required=False, choices=())
+    matter_type = forms.ChoiceField(label=_("Matter type"), required=False, choices=())
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=())
+
+    def __init__(self, *args: Any, locked_unit: Unit | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        anything = ("", _("All"))
+        unit_field = self.fields["unit"]
+        assert isinstance(unit_field, forms.ChoiceField)
+        if locked_unit is not None:
+            unit_field.choices = [(locked_unit.code, locked_unit.name)]
+            unit_field.disabled = True
+            unit_field.initial = locked_unit.code
+            unit_field.help_text = _("Unit administrators see their own unit and the units below it.")
+        else:
+            unit_field.choices = [anything, *stats_unit_choices()]
+        for name, choices in (
+            ("matter", stats_matter_choices()),
+            ("matter_type", list(MatterType.choices)),
+            ("channel", list(ApplicationChannel.choices)),
         ):
             field = self.fields[name]
             assert isinstance(field, forms.ChoiceField)

@@ -232,3 +232,169 @@ class StatsMarginal(StatsCounters):
 
     def __str__(self) -> str:
         return f"{self.grain}{self.period}:{self.a_dim}{self.a_key}/{self.b_dim}{self.b_key}/{self.c_dim}{self.c_key}"
+
+
+# --- applications (办件) ----------------------------------------------------------------------------------------------
+
+# The steps an application waits in, in lifecycle order (docs/statistics.md, "Time spent in each step"): waiting for
+# acceptance at the window (correction time left out), for the applicant's correction, with the implementing unit
+# (suspensions left out), suspended, and waiting for delivery after the decision.
+APPLICATION_STEPS = ("acceptance", "correction", "unit", "suspension", "delivery")
+APPLICATION_FLAG_FIELDS = (
+    "accepted",
+    "corrected",
+    "refused",
+    "decided",
+    "decided_on_time",
+    "approved",
+    "denied",
+    "delivered",
+    "suspended",
+    "instant",
+)
+APPLICATION_STATUS_FIELDS = (
+    "st_submitted",
+    "st_correction",
+    "st_refused",
+    "st_handling",
+    "st_suspended",
+    "st_approved",
+    "st_denied",
+    "st_closed",
+)
+# Per step: 1 when the step is over (its time is final) and the seconds it took (0 until it is over).
+APPLICATION_STEP_DONE_FIELDS = tuple(f"{step}_done" for step in APPLICATION_STEPS)
+APPLICATION_STEP_SECONDS_FIELDS = tuple(f"{step}_seconds" for step in APPLICATION_STEPS)
+APPLICATION_COUNTER_FIELDS = (
+    "total",
+    *APPLICATION_STATUS_FIELDS,
+    *APPLICATION_FLAG_FIELDS,
+    *APPLICATION_STEP_DONE_FIELDS,
+    *APPLICATION_STEP_SECONDS_FIELDS,
+)
+# Dimensions of the application marginals, in canonical order: unit, matter, matter type, channel. Every subset is
+# stored (16 dimension sets), named by the letters it holds ("" is the total, "umtc" all four).
+APPLICATION_DIMS = ("u", "m", "t", "c")
+APPLICATION_DIM_SETS = tuple(
+    "".join(d for i, d in enumerate(APPLICATION_DIMS) if mask & (1 << i)) for mask in range(1 << len(APPLICATION_DIMS))
+)
+APPLICATION_MARGINAL_KEY_FIELDS = ("grain", "period", "dims", "unit_id", "matter_id", "matter_type", "channel")
+APPLICATION_MARGINAL_INDEX_FIELDS = ("dims", "grain", "period", "unit_id", "matter_id", "matter_type", "channel")
+
+
+class StatsApplicationFact(models.Model):
+    """What the statistics know about one application: its buckets, 0/1 flags and the time spent in each step.
+    Unit, matter and type are 0 when there is none; the matter type and the channel are integer codes."""
+
+    case = models.OneToOneField(
+        "cases.Case", primary_key=True, on_delete=models.CASCADE, related_name="stats_application_fact"
+    )
+    day = models.DateField(_("submitted on"))  # Asia/Shanghai day of created_at: the cohort
+    unit_id = models.IntegerField(default=0)  # the implementing unit (primary unit)
+    matter_id = models.IntegerField(default=0)
+    matter_type = models.IntegerField(default=0)  # services.MATTER_TYPE_CODES
+    channel = models.IntegerField(default=0)  # services.APPLICATION_CHANNEL_CODES
+    status = models.CharField(max_length=32)
+    accepted = _flag("accepted")
+    corrected = _flag("corrected")
+    refused = _flag("refused")
+    decided = _flag("decided")
+    decided_on_time = _flag("decided_on_time")
+    approved = _flag("approved")
+    denied = _flag("denied")
+    delivered = _flag("delivered")
+    suspended = _flag("suspended")
+    instant = _flag("instant")
+    acceptance_done = _flag("acceptance_done")
+    correction_done = _flag("correction_done")
+    unit_done = _flag("unit_done")
+    suspension_done = _flag("suspension_done")
+    delivery_done = _flag("delivery_done")
+    acceptance_seconds = models.BigIntegerField(default=0)
+    correction_seconds = models.BigIntegerField(default=0)
+    unit_seconds = models.BigIntegerField(default=0)
+    suspension_seconds = models.BigIntegerField(default=0)
+    delivery_seconds = models.BigIntegerField(default=0)
+    # The running deadline while the application is open (the decision's, then the delivery's; None while it waits
+    # at the window or is suspended): the overdue list, exact at the moment it is read.
+    open_due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("application statistics fact")
+        verbose_name_plural = _("application statistics facts")
+        indexes = [
+            models.Index(fields=["day"], name="stats_appfact_day"),
+            models.Index(
+                fields=["open_due_at", "unit_id", "matter_id", "matter_type", "channel", "day"],
+                include=["case"],
+                condition=models.Q(open_due_at__isnull=False),
+                name="stats_appfact_open_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}@{self.day}"
+
+
+def _big_counter(name: str) -> models.BigIntegerField:
+    return models.BigIntegerField(name, default=0)
+
+
+class StatsApplicationMarginal(models.Model):
+    """Application counters per period (day, month) for every subset of unit, matter, matter type and channel
+    (`dims` names the subset; the other keys are 0): any filter combination and breakdown is a few rows."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    dims = models.CharField(max_length=4, blank=True)
+    unit_id = models.IntegerField(default=0)
+    matter_id = models.IntegerField(default=0)
+    matter_type = models.IntegerField(default=0)
+    channel = models.IntegerField(default=0)
+    total = _counter("total")
+    st_submitted = _counter("st_submitted")
+    st_correction = _counter("st_correction")
+    st_refused = _counter("st_refused")
+    st_handling = _counter("st_handling")
+    st_suspended = _counter("st_suspended")
+    st_approved = _counter("st_approved")
+    st_denied = _counter("st_denied")
+    st_closed = _counter("st_closed")
+    accepted = _counter("accepted")
+    corrected = _counter("corrected")
+    refused = _counter("refused")
+    decided = _counter("decided")
+    decided_on_time = _counter("decided_on_time")
+    approved = _counter("approved")
+    denied = _counter("denied")
+    delivered = _counter("delivered")
+    suspended = _counter("suspended")
+    instant = _counter("instant")
+    acceptance_done = _counter("acceptance_done")
+    correction_done = _counter("correction_done")
+    unit_done = _counter("unit_done")
+    suspension_done = _counter("suspension_done")
+    delivery_done = _counter("delivery_done")
+    # Sums of seconds: a million applications times days of seconds overflow a 32-bit integer.
+    acceptance_seconds = _big_counter("acceptance_seconds")
+    correction_seconds = _big_counter("correction_seconds")
+    unit_seconds = _big_counter("unit_seconds")
+    suspension_seconds = _big_counter("suspension_seconds")
+    delivery_seconds = _big_counter("delivery_seconds")
+
+    class Meta:
+        verbose_name = _("application statistics marginal")
+        verbose_name_plural = _("application statistics marginals")
+        constraints = [
+            models.UniqueConstraint(fields=list(APPLICATION_MARGINAL_INDEX_FIELDS), name="stats_appmarginal_key")
+        ]
+        # A unit administrator's view reads only their units' rows.
+        indexes = [
+            models.Index(
+                fields=["dims", "grain", "unit_id", "period", "matter_id", "matter_type", "channel"],
+                name="stats_appmarginal_unit",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grain}{self.period}:{self.dims}"

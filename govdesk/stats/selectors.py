@@ -105,10 +105,9 @@ def _date(params: Mapping[str, str], field: str) -> date | None:
     return parsed
 
 
-def stats_filter_parse(params: Mapping[str, str], user: Any) -> StatsFilter:
-    """Check the statistics filters and the user's right to them. Raises ValidationFailed (400) or PermissionDenied."""
-    if not stats_can_view(user):
-        raise PermissionDenied(_("Your role does not allow viewing statistics."))
+def stats_period_parse(params: Mapping[str, str]) -> tuple[date, date]:
+    """The period of a statistics filter: `date_from`/`date_to` (YYYY-MM-DD, inclusive), default the last 30 days
+    ending today, at most three years. Raises ValidationFailed."""
     today = timezone.localdate(clock.now())
     date_from, date_to = _date(params, "date_from"), _date(params, "date_to")
     if date_to is None:
@@ -121,6 +120,12 @@ def stats_filter_parse(params: Mapping[str, str], user: Any) -> StatsFilter:
         raise _invalid("date_from", _("The start date must not be after the end date."))
     if (date_to - date_from).days + 1 > MAX_SPAN_DAYS:
         raise _invalid("date_to", _("The period can be at most three years."))
+    return date_from, date_to
+
+
+def stats_unit_scope_parse(params: Mapping[str, str], user: Any) -> tuple[Unit | None, frozenset[int] | None]:
+    """The `unit` filter and the units it counts (the unit and its subtree; None: all). A user without a
+    district-wide role sees their own unit's subtree only: no `unit` means their own, another unit is 403."""
     unit = None
     code = (params.get("unit") or "").strip()
     if code:
@@ -142,6 +147,15 @@ def stats_filter_parse(params: Mapping[str, str], user: Any) -> StatsFilter:
         unit_ids = (
             frozenset(unit.descendant_ids()) if scope is None or unit.pk != getattr(user.unit, "pk", None) else scope
         )
+    return unit, unit_ids
+
+
+def stats_filter_parse(params: Mapping[str, str], user: Any) -> StatsFilter:
+    """Check the statistics filters and the user's right to them. Raises ValidationFailed (400) or PermissionDenied."""
+    if not stats_can_view(user):
+        raise PermissionDenied(_("Your role does not allow viewing statistics."))
+    date_from, date_to = stats_period_parse(params)
+    unit, unit_ids = stats_unit_scope_parse(params, user)
     category = None
     path = (params.get("category") or "").strip().strip("/")
     if path:
@@ -214,18 +228,19 @@ class _Part:
     # Rollups: the periods read. One SELECT per piece, so that each reads one range of the (…, grain, period) index;
     # an OR of the pieces would make SQLite read every period of the dimensions.
     pieces: tuple[Piece, ...] = ()
+    counters: tuple[str, ...] = COUNTER_FIELDS  # the counters summed (application marginals have their own)
 
 
 Row = tuple[tuple[Any, ...], tuple[int, ...]]  # (the group's key values, COUNTER_FIELDS)
 
 
-def _sums(model: Any) -> list[str]:
+def _sums(model: Any, counters: tuple[str, ...] = COUNTER_FIELDS) -> list[str]:
     if model is StatsOrderFact:
         statuses = [f"SUM(CASE WHEN status = '{f[3:]}' THEN 1 ELSE 0 END)" for f in STATUS_FIELDS]
         return ["COUNT(*)", *statuses, *(f"SUM({f})" for f in FLAG_FIELDS)]
     if model is StatsStreetRollup:
         return ["SUM(total)", *["0"] * (len(COUNTER_FIELDS) - 1)]
-    return [f"SUM({f})" for f in COUNTER_FIELDS]
+    return [f"SUM({f})" for f in counters]
 
 
 def _batch(parts: list[_Part]) -> dict[str, list[Row]]:
@@ -241,7 +256,7 @@ def _batch(parts: list[_Part]) -> dict[str, list[Row]]:
             q = part.q if piece is None else part.q & Q(grain=piece[0], period__gte=piece[1], period__lte=piece[2])
             where, where_params = _where(part.model, q)
             selects.append(
-                f"SELECT {', '.join(['%s', *keys, *_sums(part.model)])} FROM {table} WHERE {where}"  # noqa: S608
+                f"SELECT {', '.join(['%s', *keys, *_sums(part.model, part.counters)])} FROM {table} WHERE {where}"  # noqa: S608
                 + (f" GROUP BY {', '.join(part.keys)}" if part.keys else "")
             )
             params.extend([part.tag, *where_params])
@@ -552,3 +567,32 @@ def stats_unit_rates(*, date_from: date, date_to: date) -> list[dict[str, Any]]:
         code, name = labels.get(unit_id, (None, ""))
         out.append({"unit": code, "unit_name": name, "total": counters["total"], "rates": rates, "rate_parts": parts})
     return out
+
+
+# --- applications (办件): implemented in application_selectors.py, named here for the callers -----------------------
+
+
+def stats_application_filter_parse(params: Mapping[str, str], user: Any) -> Any:
+    """Check the application statistics filters (period, unit, matter, matter_type, channel) and the user's right
+    to them, as `stats_filter_parse` does. Raises ValidationFailed (400) or PermissionDenied (403)."""
+    from .application_selectors import application_filter_parse
+
+    return application_filter_parse(params, user)
+
+
+def stats_application_overview(*, user: Any, flt: Any) -> dict[str, Any]:
+    """The application overview (GET /api/v1/stats/overview/?kind=application; keys in docs/statistics.md)."""
+    from .application_selectors import application_overview
+
+    return application_overview(user=user, flt=flt)
+
+
+def stats_application_unit_rates(*, date_from: date, date_to: date) -> list[dict[str, Any]]:
+    """Per implementing unit with applications submitted in the period: unit_id, unit, unit_name, received,
+    decided, decided_on_time, on_time (decided_on_time ÷ decided, None without decisions), overdue_open (those
+    still open and past their deadline now), overdue_at_end (applications of any submission day the unit had not
+    decided by the end of `date_to` although their decision deadline had passed: the same whenever it is read). For
+    the unit assessment."""
+    from .application_selectors import application_unit_rates
+
+    return application_unit_rates(date_from=date_from, date_to=date_to)

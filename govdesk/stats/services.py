@@ -1,29 +1,44 @@
-"""Rollup maintenance: each change to an order updates its fact row and the rollups by delta, in its transaction.
+"""Rollup maintenance: each change to a case updates its fact row and the rollups by delta, in its transaction.
 
 `stats_case_event` is registered in `cases.services` (see apps.py) and runs inside every `case_event_record`, after
-the order's fields are saved and while the service holds the order's row lock. It computes the order's new fact from
-the saved row, compares it with the stored one and, if anything counted changed, adds the difference to the rollups
-with `INSERT … ON CONFLICT … DO UPDATE SET n = n + excluded.n` (atomic on PostgreSQL and SQLite under concurrency).
-`stats_rollup_rebuild` recomputes everything from the orders; `stats_rollup_verify` compares the stored rows with a
-recomputation.
+the case's fields are saved and while the service holds the case's row lock. It picks the schema of the case's kind
+(work orders here, applications in `application_facts.py`; the machinery they share is `maintenance.py`), computes
+the case's new fact from the saved row, compares it with the stored one and, if anything counted changed, adds the
+difference to the rollups with `INSERT … ON CONFLICT … DO UPDATE SET n = n + excluded.n` (atomic on PostgreSQL and
+SQLite under concurrency). `stats_rollup_rebuild` recomputes everything from the cases; `stats_rollup_verify`
+compares the stored rows with a recomputation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from govdesk.cases.models import CaseKind
 from govdesk.catalog.models import Category
 from govdesk.common.refcache import ReferenceCache
 from govdesk.org.models import Unit, UnitKind
 from govdesk.workorders.models import Channel, WorkOrder
 from govdesk.workorders.states import Status
 
+from .application_facts import APPLICATION_SCHEMA
+from .maintenance import (
+    Deltas,
+    Fact,
+    Loaded,
+    RollupTable,
+    SchemaDeltas,
+    StatsSchema,
+    db_value,
+    deltas_apply,
+    schema_rebuild,
+    schema_verify,
+    stats_case_refresh,
+)
 from .models import (
     COUNTER_FIELDS,
     FLAG_FIELDS,
@@ -32,15 +47,12 @@ from .models import (
     MARGINAL_TRIPLES,
     ROLLUP_KEY_FIELDS,
     STREET_KEY_FIELDS,
-    Grain,
     StatsMarginal,
     StatsOrderFact,
     StatsRollup,
     StatsStreetRollup,
 )
-from .periods import period_start
 
-GRAINS = (Grain.DAY, Grain.MONTH)
 # Channels as integer keys of the marginal rollup (0: unknown).
 CHANNEL_CODES = {value: i + 1 for i, value in enumerate(Channel.values)}
 CHANNEL_BY_CODE = {code: value for value, code in CHANNEL_CODES.items()}
@@ -82,9 +94,6 @@ FACT_FIELDS = (
     *FLAG_FIELDS,
     "open_due_at",
 )
-
-Fact = dict[str, Any]
-
 
 # --- reference data: categories and units, cached per process -----------------------------------------------------
 
@@ -208,42 +217,12 @@ def fact_counters(fact: Fact) -> list[int]:
     return [1, *(int(status == f[3:]) for f in COUNTER_FIELDS[1:9]), *(fact[f] for f in FLAG_FIELDS)]
 
 
-def fact_rollup_keys(fact: Fact) -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...]]]:
-    """(rollup key, street rollup key) of the fact at each grain."""
-    for grain in GRAINS:
-        period = period_start(fact["day"], grain)
-        yield (
-            (grain, period, fact["unit_id"], fact["cat1_id"], fact["cat2_id"], fact["type_id"], fact["channel"]),
-            (grain, period, fact["street_id"], fact["unit_id"], fact["cat1_id"], fact["type_id"], fact["channel"]),
-        )
+def _order_cube_keys(fact: Fact) -> list[tuple[Any, ...]]:
+    return [(fact["unit_id"], fact["cat1_id"], fact["cat2_id"], fact["type_id"], fact["channel"])]
 
 
-Deltas = dict[tuple[Any, ...], list[int]]
-
-
-class RollupDeltas:
-    """Counter changes per row of each rollup table, to be added in one statement per table."""
-
-    def __init__(self) -> None:
-        self.rollup: Deltas = {}
-        self.street: Deltas = {}
-        self.marginal: Deltas = {}
-
-    def add(self, fact: Fact, sign: int) -> None:
-        counters = fact_counters(fact)
-        if sign != 1:
-            counters = [sign * v for v in counters]
-        width = len(counters)
-        dims = _marginal_keys(fact)
-        for key, street_key in fact_rollup_keys(fact):
-            for table, row_key in ((self.rollup, key), *((self.marginal, (key[0], key[1], *m)) for m in dims)):
-                acc = table.get(row_key)
-                if acc is None:
-                    table[row_key] = list(counters)
-                else:
-                    for i in range(width):
-                        acc[i] += counters[i]
-            self.street[street_key] = [self.street.get(street_key, [0])[0] + sign]
+def _order_street_keys(fact: Fact) -> list[tuple[Any, ...]]:
+    return [(fact["street_id"], fact["unit_id"], fact["cat1_id"], fact["type_id"], fact["channel"])]
 
 
 def _marginal_keys(fact: Fact) -> list[tuple[str, int, str, int, str, int]]:
@@ -264,46 +243,6 @@ def _marginal_keys(fact: Fact) -> list[tuple[str, int, str, int, str, int]]:
             out.append((a, values[a], b, values[b], "", 0))
     out.extend((a, values[a], b, values[b], c, values[c]) for a, b, c in MARGINAL_TRIPLES)
     return out
-
-
-def _upsert(model: Any, keys: tuple[str, ...], counters: tuple[str, ...], deltas: Deltas) -> None:
-    rows = sorted((k, v) for k, v in deltas.items() if any(v))  # a fixed order: no deadlock between writers
-    if not rows:
-        return
-    table = model._meta.db_table
-    columns = ", ".join((*keys, *counters))
-    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in counters)
-    conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
-    if connection.vendor == "postgresql":
-        # One array per column: the statement's text does not depend on the number of rows, so PostgreSQL prepares
-        # and plans it once per connection instead of parsing a VALUES list of ~1,700 parameters on every change.
-        arrays = [list(column) for column in zip(*((*key, *values) for key, values in rows), strict=True)]
-        casts = ", ".join(f"%s::{_pg_array_type(model, name)}[]" for name in (*keys, *counters))
-        sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({casts}) {conflict}"  # noqa: S608
-        with connection.cursor() as cursor:
-            cursor.execute(sql, arrays)
-        return
-    one = "(" + ", ".join(["%s"] * (len(keys) + len(counters))) + ")"
-    # Table and column names are this module's constants; every value is a parameter.
-    placeholders = ", ".join([one] * len(rows))
-    sql = f"INSERT INTO {table} ({columns}) VALUES {placeholders} {conflict}"  # noqa: S608
-    params: list[Any] = []
-    for key, values in rows:
-        params.extend(key)
-        params.extend(values)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def _pg_array_type(model: Any, name: str) -> str:
-    internal = model._meta.get_field(name).get_internal_type()
-    return {"CharField": "text", "DateField": "date"}.get(internal, "bigint")
-
-
-def rollups_apply(deltas: RollupDeltas) -> None:
-    _upsert(StatsRollup, ROLLUP_KEY_FIELDS, COUNTER_FIELDS, deltas.rollup)
-    _upsert(StatsStreetRollup, STREET_KEY_FIELDS, ("total",), deltas.street)
-    _upsert(StatsMarginal, MARGINAL_KEY_FIELDS, COUNTER_FIELDS, deltas.marginal)
 
 
 _ORDER_COLUMNS = {
@@ -328,80 +267,36 @@ _ORDER_COLUMNS = {
     "visit_resolved": "w.visit_resolved",
     "visit_satisfaction": "w.visit_satisfaction",
 }
-_DATETIMES = {
-    "created_at",
-    "dispatched_at",
-    "signed_at",
-    "sign_due_at",
-    "due_at",
-    "replied_at",
-    "closed_at",
-    "visited_at",
-    "open_due_at",
-}
+_DATETIMES = frozenset(
+    {
+        "created_at",
+        "dispatched_at",
+        "signed_at",
+        "sign_due_at",
+        "due_at",
+        "replied_at",
+        "closed_at",
+        "visited_at",
+        "open_due_at",
+    }
+)
 # The order's saved row and its stored fact in one round trip (the listener runs in every registration).
 _REFRESH_SQL = (
     f"SELECT {', '.join(_ORDER_COLUMNS.values())}, f.case_id, {', '.join('f.' + c for c in FACT_FIELDS)} "  # noqa: S608
     "FROM workorders_workorder w JOIN cases_case c ON c.id = w.case_ptr_id "
     "LEFT JOIN stats_statsorderfact f ON f.case_id = c.id WHERE w.case_ptr_id = %s"
 )
-_FACT_UPDATE_SQL = f"UPDATE stats_statsorderfact SET {', '.join(c + ' = %s' for c in FACT_FIELDS)} WHERE case_id = %s"  # noqa: S608
-_FACT_INSERT_SQL = (
-    f"INSERT INTO stats_statsorderfact ({', '.join(FACT_FIELDS)}, case_id) "  # noqa: S608
-    f"VALUES ({', '.join(['%s'] * (len(FACT_FIELDS) + 1))})"
-)
 
 
-def _db_value(name: str, value: Any) -> Any:
-    """Raw-cursor values as the ORM would give them (SQLite returns text for dates and 0/1 for booleans)."""
-    if value is None:
-        return None
-    if name in _DATETIMES:
-        parsed = parse_datetime(value) if isinstance(value, str) else value
-        assert isinstance(parsed, datetime)
-        return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=UTC)
-    if name == "day" and isinstance(value, str):
-        return date.fromisoformat(value)
-    if name in ("visit_resolved", "is_open"):
-        return bool(value)
-    return value
-
-
-def stats_order_refresh(order_pk: int) -> bool:
-    """Bring the order's fact and the rollups up to date with its saved row. Call inside the changing transaction,
-    with the order row locked (every work-order service does). Returns whether anything counted changed."""
-    with connection.cursor() as cursor:
-        cursor.execute(_REFRESH_SQL, [order_pk])
-        found = cursor.fetchone()
-        if found is None:
-            return False
-        width = len(_ORDER_COLUMNS)
-        row = {name: _db_value(name, v) for name, v in zip(_ORDER_COLUMNS, found[:width], strict=True)}
-        row["pk"] = order_pk
-        new = fact_compute(row)
-        old = None
-        if found[width] is not None:
-            old = {name: _db_value(name, v) for name, v in zip(FACT_FIELDS, found[width + 1 :], strict=True)}
-        if old == new:
-            return False
-        deltas = RollupDeltas()
-        if old is not None:
-            deltas.add(old, -1)
-            cursor.execute(_FACT_UPDATE_SQL, [*(new[c] for c in FACT_FIELDS), order_pk])
-        else:
-            cursor.execute(_FACT_INSERT_SQL, [*(new[c] for c in FACT_FIELDS), order_pk])
-    deltas.add(new, +1)
-    rollups_apply(deltas)
-    return True
-
-
-def stats_case_event(case: Any, event: Any) -> None:
-    """The listener `cases.services.case_event_record` calls for every timeline event (same transaction)."""
-    if isinstance(case, WorkOrder) or getattr(case, "kind", None) == "workorder":
-        stats_order_refresh(case.pk)
-
-
-# --- rebuild and verify --------------------------------------------------------------------------------------------
+def _order_load_one(cursor: Any, order_pk: int) -> Loaded:
+    cursor.execute(_REFRESH_SQL, [order_pk])
+    found = cursor.fetchone()
+    if found is None:
+        return None, None
+    width = len(_ORDER_COLUMNS)
+    row = {name: db_value(ORDER_SCHEMA, name, v) for name, v in zip(_ORDER_COLUMNS, found[:width], strict=True)}
+    row["pk"] = order_pk
+    return row, (found[width + 1 :] if found[width] is not None else None)
 
 
 def _order_batches(batch: int) -> Iterator[list[dict[str, Any]]]:
@@ -414,103 +309,126 @@ def _order_batches(batch: int) -> Iterator[list[dict[str, Any]]]:
         last = rows[-1]["pk"]
 
 
-def facts_expected(batch: int = 5000) -> Iterator[list[tuple[int, Fact]]]:
-    for rows in _order_batches(batch):
-        yield [(row["pk"], fact_compute(row)) for row in rows]
+ORDER_SCHEMA = StatsSchema(
+    kind=CaseKind.WORKORDER,
+    fact_model=StatsOrderFact,
+    fact_fields=FACT_FIELDS,
+    counter_fields=COUNTER_FIELDS,
+    tables=(
+        RollupTable("rollup", StatsRollup, ROLLUP_KEY_FIELDS, COUNTER_FIELDS, _order_cube_keys),
+        RollupTable("street", StatsStreetRollup, STREET_KEY_FIELDS, ("total",), _order_street_keys),
+        RollupTable("marginal", StatsMarginal, MARGINAL_KEY_FIELDS, COUNTER_FIELDS, _marginal_keys),
+    ),
+    fact_compute=fact_compute,
+    fact_counters=fact_counters,
+    load_one=_order_load_one,
+    batches=_order_batches,
+    count=WorkOrder.objects.count,
+    datetime_fields=_DATETIMES,
+    bool_fields=frozenset({"visit_resolved", "is_open"}),
+)
+SCHEMAS: dict[str, StatsSchema] = {s.kind: s for s in (ORDER_SCHEMA, APPLICATION_SCHEMA)}
+# The counts stats_rollup_rebuild answers, per schema: its facts, then each of its rollup tables.
+_REBUILD_COUNT_NAMES: dict[str, tuple[str, dict[str, str]]] = {
+    CaseKind.WORKORDER: ("facts", {"rollup": "rollups", "street": "street_rollups", "marginal": "marginals"}),
+    CaseKind.APPLICATION: ("application_facts", {"marginal": "application_marginals"}),
+}
 
 
-def stats_rollup_rebuild(*, batch: int = 5000, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
-    """Recompute every fact and rollup from the orders, in one transaction (readers see the old figures until the
-    end). Returns the row counts written."""
-    total = WorkOrder.objects.count()
+class RollupDeltas(SchemaDeltas):
+    """The work orders' deltas (the benchmark's data generator adds facts through this)."""
+
+    def __init__(self) -> None:
+        super().__init__(ORDER_SCHEMA)
+
+    @property
+    def rollup(self) -> Deltas:
+        return self.tables["rollup"]
+
+    @property
+    def street(self) -> Deltas:
+        return self.tables["street"]
+
+    @property
+    def marginal(self) -> Deltas:
+        return self.tables["marginal"]
+
+
+def rollups_apply(deltas: SchemaDeltas) -> None:
+    deltas_apply(deltas)
+
+
+def stats_order_refresh(order_pk: int) -> bool:
+    """Bring the order's fact and the rollups up to date with its saved row. Call inside the changing transaction,
+    with the order row locked (every work-order service does). Returns whether anything counted changed."""
+    return stats_case_refresh(ORDER_SCHEMA, order_pk)
+
+
+def stats_application_refresh(application_pk: int) -> bool:
+    """The same for an application (every application service calls it through its timeline event)."""
+    return stats_case_refresh(APPLICATION_SCHEMA, application_pk)
+
+
+def stats_case_event(case: Any, event: Any) -> None:
+    """The listener `cases.services.case_event_record` calls for every timeline event (same transaction): the
+    case's kind names its schema; kinds without one (rectifications) are not counted."""
+    kind = getattr(case, "kind", None)
+    if kind == CaseKind.WORKORDER or isinstance(case, WorkOrder):
+        stats_order_refresh(case.pk)
+    elif kind == CaseKind.APPLICATION:
+        stats_application_refresh(case.pk)
+
+
+# --- rebuild and verify --------------------------------------------------------------------------------------------
+
+
+def _schemas(kinds: Iterable[str] | None) -> list[StatsSchema]:
+    wanted = set(SCHEMAS) if kinds is None else set(kinds)
+    unknown = wanted - set(SCHEMAS)
+    if unknown:
+        raise ValueError(f"no statistics schema for {sorted(unknown)}")
+    return [schema for kind, schema in SCHEMAS.items() if kind in wanted]
+
+
+def stats_rollup_rebuild(
+    *,
+    batch: int = 5000,
+    progress: Callable[[int, int], None] | None = None,
+    kinds: Iterable[str] | None = None,
+) -> dict[str, int]:
+    """Recompute every fact and rollup from the cases (work orders and applications, or the `kinds` named), in one
+    transaction (readers see the old figures until the end). `progress(done, total)` counts cases of every kind.
+    Returns the row counts written."""
+    schemas = _schemas(kinds)
+    total = sum(schema.count() for schema in schemas)
     done = 0
-    deltas = RollupDeltas()
+    counts: dict[str, int] = {}
     categories_cached.invalidate()
     units_cached.invalidate()
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, total)
+
     with transaction.atomic():
-        StatsOrderFact.objects.all().delete()
-        StatsRollup.objects.all().delete()
-        StatsStreetRollup.objects.all().delete()
-        StatsMarginal.objects.all().delete()
-        for facts in facts_expected(batch):
-            StatsOrderFact.objects.bulk_create([StatsOrderFact(case_id=pk, **fact) for pk, fact in facts])
-            for _pk, fact in facts:
-                deltas.add(fact, +1)
-            done += len(facts)
-            if progress:
-                progress(done, total)
-        _bulk_rollups(deltas, batch)
-    return {
-        "facts": done,
-        "rollups": len(deltas.rollup),
-        "street_rollups": len(deltas.street),
-        "marginals": len(deltas.marginal),
-    }
+        for schema in schemas:
+            facts, written = schema_rebuild(schema, batch=batch, progress=step)
+            facts_name, table_names = _REBUILD_COUNT_NAMES[schema.kind]
+            counts[facts_name] = facts
+            for table, name in table_names.items():
+                counts[name] = written[table]
+    return counts
 
 
-def _bulk_rollups(deltas: RollupDeltas, batch: int) -> None:
-    def chunks(objs: Iterable[Any]) -> Iterator[list[Any]]:
-        buf: list[Any] = []
-        for obj in objs:
-            buf.append(obj)
-            if len(buf) >= batch:
-                yield buf
-                buf = []
-        if buf:
-            yield buf
-
-    for part in chunks(
-        StatsRollup(**dict(zip(ROLLUP_KEY_FIELDS, k, strict=True)), **dict(zip(COUNTER_FIELDS, v, strict=True)))
-        for k, v in deltas.rollup.items()
-    ):
-        StatsRollup.objects.bulk_create(part)
-    for part in chunks(
-        StatsStreetRollup(**dict(zip(STREET_KEY_FIELDS, k, strict=True)), total=v[0]) for k, v in deltas.street.items()
-    ):
-        StatsStreetRollup.objects.bulk_create(part)
-    for part in chunks(
-        StatsMarginal(**dict(zip(MARGINAL_KEY_FIELDS, k, strict=True)), **dict(zip(COUNTER_FIELDS, v, strict=True)))
-        for k, v in deltas.marginal.items()
-    ):
-        StatsMarginal.objects.bulk_create(part)
-
-
-def stats_rollup_verify(*, batch: int = 5000, limit: int = 50) -> list[str]:
-    """Differences between the stored facts and rollups and a recomputation from the orders (empty: consistent)."""
-    diffs: list[str] = []
-    deltas = RollupDeltas()
+def stats_rollup_verify(*, batch: int = 5000, limit: int = 50, kinds: Iterable[str] | None = None) -> list[str]:
+    """Differences between the stored facts and rollups and a recomputation from the cases (empty: consistent)."""
     categories_cached.invalidate()
     units_cached.invalidate()
-    seen: set[int] = set()
-    for facts in facts_expected(batch):
-        pks = [pk for pk, _f in facts]
-        stored = {
-            r.pop("case_id"): r for r in StatsOrderFact.objects.filter(case_id__in=pks).values("case_id", *FACT_FIELDS)
-        }
-        for pk, fact in facts:
-            seen.add(pk)
-            deltas.add(fact, +1)
-            if stored.get(pk) != fact:
-                diffs.append(f"fact {pk}: stored {stored.get(pk)} expected {fact}")
-    stored_count = StatsOrderFact.objects.count()
-    if stored_count != len(seen):
-        diffs.append(f"{stored_count} facts stored for {len(seen)} orders")
-    for model, keys, counters, expected in (
-        (StatsRollup, ROLLUP_KEY_FIELDS, COUNTER_FIELDS, deltas.rollup),
-        (StatsStreetRollup, STREET_KEY_FIELDS, ("total",), deltas.street),
-        (StatsMarginal, MARGINAL_KEY_FIELDS, COUNTER_FIELDS, deltas.marginal),
-    ):
-        stored_rows: Deltas = {}
-        for row in model.objects.values_list(*keys, *counters).iterator(chunk_size=batch):
-            stored_rows[tuple(row[: len(keys)])] = list(row[len(keys) :])
-        zero = [0] * len(counters)
-        for key in sorted(set(stored_rows) | set(expected), key=str):
-            got, want = stored_rows.get(key, zero), expected.get(key, zero)
-            if got != want:
-                diffs.append(
-                    f"{model.__name__} {key}: "
-                    + ", ".join(f"{c} {g}≠{w}" for c, g, w in zip(counters, got, want, strict=True) if g != w)
-                )
+    diffs: list[str] = []
+    for schema in _schemas(kinds):
+        diffs.extend(schema_verify(schema, batch=batch))
     return diffs[:limit] if limit else diffs
 
 

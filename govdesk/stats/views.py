@@ -1,7 +1,9 @@
-"""The statistics dashboard page. It draws the filter bar; its script fetches GET /api/v1/stats/overview/ and draws.
+"""The statistics dashboard page, with a switch between work orders (工单) and applications (办件).
 
-The page holds no figures itself, so the API (which checks the role and forces a unit administrator's unit) is the
-only source of numbers, for this page and for any other tool.
+Work orders: the page draws the filter bar; its script fetches GET /api/v1/stats/overview/ and draws, so the API
+(which checks the role and forces a unit administrator's unit) is the only source of numbers. Applications
+(`?kind=application`): the page is rendered from the same selector the API answers with
+(`stats_application_overview`), with server-side SVG charts, and the 好差评 rates beside it.
 """
 
 from __future__ import annotations
@@ -18,10 +20,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from govdesk.common import clock
+from govdesk.common.errors import PermissionDenied, ValidationFailed
 from govdesk.common.pages import forbidden, staff_page
+from govdesk.evaluations.selectors import evaluation_rates
 from govdesk.org.models import Role, Unit
 
-from .forms import CUSTOM, DEFAULT_PERIOD, StatsFilterForm, period_presets, previous_month
+from . import selectors
+from .charts import series_svg, step_bars_svg
+from .forms import (
+    CUSTOM,
+    DEFAULT_PERIOD,
+    ApplicationStatsFilterForm,
+    StatsFilterForm,
+    period_presets,
+    previous_month,
+)
 
 DASHBOARD_ROLES = (Role.SUPERVISOR, Role.DISPATCHER, Role.LEADER, Role.UNIT_ADMIN)
 # Roles that see the whole district; anyone else with a dashboard role is a unit administrator.
@@ -32,6 +45,10 @@ OVERVIEW_API = "/api/v1/stats/overview/"
 SAMPLE_MONTH = "2000-01"
 TOP_UNITS = 15
 FILTER_KEYS = ("date_from", "date_to", "unit", "category", "type", "channel")
+APPLICATION_FILTER_KEYS = ("date_from", "date_to", "unit", "matter", "matter_type", "channel")
+# The matters drawn in "where applications wait" (the most received; the table lists every one).
+TOP_MATTERS = 10
+APPLICATION_KIND = "application"
 
 
 def _url(name: str, fallback: str, *args: str) -> str:
@@ -111,6 +128,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if locked is None and not user.has_role(*DISTRICT_ROLES):
         return forbidden(request, _("Your account belongs to no unit, so there are no statistics to show."))
     today = timezone.localdate(clock.now())
+    if request.GET.get("kind") == APPLICATION_KIND:
+        return _application_dashboard(request, user, locked, today)
     data = _with_period(request.GET, today)
     if locked is not None:
         data["unit"] = locked.code
@@ -142,3 +161,60 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "stats_query": urlencode({key: str(data.get(key)) for key in FILTER_KEYS if data.get(key)}),
     }
     return render(request, "stats/dashboard.html", context, status=200 if valid else 400)
+
+
+def _application_charts(overview: dict[str, Any]) -> dict[str, Any]:
+    steps = overview["step_times"]["steps"]
+    hours = _("h")
+    matters = overview["step_times"]["by_matter"][:TOP_MATTERS]
+    return {
+        "series": series_svg(
+            overview["series"],
+            title=_("Applications received over time"),
+            labels=(_("Submitted (applications)"), _("Decided (applications)")),
+        ),
+        "wait_by_unit": step_bars_svg(
+            overview["step_times"]["by_unit"], steps, title=_("Where applications wait, by unit"), hours_label=hours
+        ),
+        "wait_by_matter": step_bars_svg(
+            matters, steps, title=_("Where applications wait, by matter"), hours_label=hours
+        ),
+    }
+
+
+def _application_dashboard(request: HttpRequest, user: Any, locked: Unit | None, today: date) -> HttpResponse:
+    """办件 statistics: KPI tiles, the series, breakdowns with rates, where applications wait, the overdue list and
+    the 好差评 rates. Filters a person cannot use answer 400 with the form's messages."""
+    data = _with_period(request.GET, today)
+    data["kind"] = APPLICATION_KIND
+    if locked is not None:
+        data["unit"] = locked.code
+    form = ApplicationStatsFilterForm(data, locked_unit=locked)
+    overview: dict[str, Any] | None = None
+    ratings = None
+    if form.is_valid():
+        try:
+            flt = selectors.stats_application_filter_parse(data, user)
+        except ValidationFailed as exc:
+            for field, messages in (exc.fields or {"__all__": [exc.message]}).items():
+                for message in messages:
+                    form.add_error(field if field in form.fields else None, message)
+        except PermissionDenied as exc:
+            return forbidden(request, str(exc.message))
+        else:
+            overview = selectors.stats_application_overview(user=user, flt=flt)
+            ratings = evaluation_rates((flt.date_from, flt.date_to), unit=flt.unit)
+    # Ratings per matter, where the evaluations app provides them.
+    by_matter_ratings = getattr(ratings, "by_matter", None)
+    context = {
+        "form": form,
+        "kind": APPLICATION_KIND,
+        "locked_unit": locked,
+        "overview": overview,
+        "charts": _application_charts(overview) if overview is not None else None,
+        "ratings": ratings,
+        "by_matter_ratings": by_matter_ratings,
+        "workorder_query": urlencode({k: str(data.get(k)) for k in ("period", "date_from", "date_to") if data.get(k)}),
+        "top_matters": TOP_MATTERS,
+    }
+    return render(request, "stats/applications.html", context, status=200 if overview is not None else 400)

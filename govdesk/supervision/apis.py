@@ -1,4 +1,5 @@
-"""The supervision API: 督办 cases (list, open, detail, note, answer, close, reopen), escalations and the worklist.
+"""The supervision API: 督办 cases (list, open, detail, note, answer, close, reopen), 催办, escalations and the
+worklist, for work orders and applications alike: where a field is named `order` it takes either's number.
 
 Thin views: parse with a serializer, call one service or selector, render. Errors are the platform's
 `{"code", "message"[, "fields"]}`: 400 bad input, 403 role or unit, 404 unknown, 409 not possible in this state.
@@ -15,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from govdesk.cases.models import CaseKind
 from govdesk.common.api import Pagination, error_responses
 from govdesk.common.errors import NotFound, PermissionDenied
 from govdesk.common.parsers import BoundedJSONParser
@@ -26,6 +28,13 @@ from .permissions import supervision_can_view_all, supervision_check_case_actor,
 from .states import CaseAction, CaseStatus
 
 LIST_ROLES = (Role.SUPERVISOR, Role.DISPATCHER, Role.HANDLER, Role.UNIT_ADMIN)
+# A work order's number (digits) or an application's (a letter prefix, then digits: BJ20261008000001).
+CASE_NUMBER_PATTERN = r"^[A-Z]{0,4}\d{8,20}$"
+KIND_CHOICES = [CaseKind.WORKORDER.value, CaseKind.APPLICATION.value]
+
+
+def _number_field(**kwargs: Any) -> serializers.RegexField:
+    return serializers.RegexField(CASE_NUMBER_PATTERN, max_length=32, **kwargs)
 
 
 class EntrySerializer(serializers.Serializer):
@@ -37,6 +46,7 @@ class EntrySerializer(serializers.Serializer):
 
 
 class CaseSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(source="case.kind")
     order = serializers.CharField(source="case.number")
     title = serializers.CharField(source="case.title")
     order_status = serializers.CharField(source="case.status")
@@ -50,6 +60,7 @@ class CaseSerializer(serializers.ModelSerializer):
         model = SupervisionCase
         fields = [
             "id",
+            "kind",
             "order",
             "title",
             "order_status",
@@ -83,13 +94,14 @@ class CaseDetailSerializer(CaseSerializer):
 
 
 class EscalationSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(source="case.kind")
     order = serializers.CharField(source="case.number")
     title = serializers.CharField(source="case.title")
     unit = serializers.CharField(source="case.primary_unit.code", default=None)
 
     class Meta:
         model = Escalation
-        fields = ["id", "order", "title", "unit", "due_at", "escalated_at", "status"]
+        fields = ["id", "kind", "order", "title", "unit", "due_at", "escalated_at", "status"]
 
 
 class MostUrgedSerializer(serializers.Serializer):
@@ -101,11 +113,29 @@ class MostUrgedSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField()
 
 
+class WatchSerializer(serializers.Serializer):
+    """An overdue or urged work order or application."""
+
+    kind = serializers.CharField()
+    order = serializers.CharField(source="number")
+    title = serializers.CharField()
+    status = serializers.CharField()
+    unit = serializers.CharField(source="primary_unit.code", default=None)
+    due_at = serializers.DateTimeField(allow_null=True)
+    is_overdue = serializers.BooleanField()
+    urges = serializers.IntegerField()
+
+
 class CaseFilterSerializer(serializers.Serializer):
     status = serializers.MultipleChoiceField(choices=CASE_STATUS_CHOICES, required=False)
     overdue = serializers.BooleanField(required=False, default=False)
-    order = serializers.RegexField(r"^\d{8,20}$", required=False, max_length=32)
+    order = _number_field(required=False)
     unit = serializers.CharField(required=False, max_length=50)
+    kind = serializers.ChoiceField(choices=KIND_CHOICES, required=False)
+
+
+class KindFilterSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=KIND_CHOICES, required=False)
 
 
 def _days_field() -> serializers.IntegerField:
@@ -113,7 +143,7 @@ def _days_field() -> serializers.IntegerField:
 
 
 class SupervisionCaseOpenInputSerializer(serializers.Serializer):
-    order = serializers.RegexField(r"^\d{8,20}$", max_length=32)
+    order = _number_field()
     reason = serializers.CharField(max_length=services.TEXT_MAX_LENGTH, trim_whitespace=False)
     answer_days = _days_field()
 
@@ -182,7 +212,7 @@ class CaseListApi(APIView):
     @extend_schema(
         request=SupervisionCaseOpenInputSerializer,
         responses={201: CaseDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
-        summary="Open a supervision case (督办) on an order",
+        summary="Open a supervision case (督办) on a work order or an application",
     )
     def post(self, request: Request) -> Response:
         user: Any = request.user
@@ -270,6 +300,46 @@ class EscalationHandleApi(APIView):
         return Response(EscalationSerializer(escalation).data)
 
 
+class UrgeInputSerializer(serializers.Serializer):
+    case = _number_field()
+    note = serializers.CharField(
+        max_length=services.TEXT_MAX_LENGTH, required=False, allow_blank=True, default="", trim_whitespace=False
+    )
+
+
+class UrgeOutputSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    case = serializers.CharField(source="number")
+    status = serializers.CharField()
+    urges = serializers.IntegerField()
+
+
+class UrgeApi(APIView):
+    """催办: remind the unit of a work order (its URGE action) or of an application being decided."""
+
+    parser_classes = [BoundedJSONParser]
+
+    @extend_schema(
+        request=UrgeInputSerializer,
+        responses={201: UrgeOutputSerializer, **error_responses(400, 401, 403, 404, 409)},
+        summary="Urge (催办) the unit of a work order or an application",
+    )
+    def post(self, request: Request) -> Response:
+        if not supervision_can_view_all(request.user):  # the role (403) before the body (400)
+            raise PermissionDenied(_("Only supervisors and dispatchers may urge."))
+        form = UrgeInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        case = services.case_urge(
+            case=form.validated_data["case"],
+            actor=request.user,
+            note=form.validated_data["note"],
+            ip_address=request.META.get("REMOTE_ADDR") or None,
+        )
+        urges = len(selectors.supervision_case_urges(case=case))
+        body = {"kind": case.kind, "number": case.number, "status": case.status, "urges": urges}
+        return Response(UrgeOutputSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
 class WorklistOutputSerializer(serializers.Serializer):
     escalations = EscalationSerializer(many=True)
     open_cases = CaseSerializer(many=True)
@@ -279,10 +349,33 @@ class WorklistOutputSerializer(serializers.Serializer):
 
 class WorklistApi(APIView):
     @extend_schema(
-        responses={200: WorklistOutputSerializer, **error_responses(401, 403)}, summary="The supervisor's worklist"
+        parameters=[KindFilterSerializer],
+        responses={200: WorklistOutputSerializer, **error_responses(400, 401, 403)},
+        summary="The supervisor's worklist (filter: kind)",
     )
     def get(self, request: Request) -> Response:
         if not supervision_can_view_all(request.user):
             raise PermissionDenied(_("Only supervisors and dispatchers see the supervision worklist."))
-        work = selectors.supervision_worklist(user=request.user)
+        params = KindFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        work = selectors.supervision_worklist(user=request.user, kind=params.validated_data.get("kind", ""))
         return Response(WorklistOutputSerializer(work).data)
+
+
+class WatchApi(APIView):
+    """Open work orders and applications that are overdue or were urged (supervisors: both; dispatchers: orders)."""
+
+    @extend_schema(
+        parameters=[KindFilterSerializer],
+        responses={200: WatchSerializer(many=True), **error_responses(400, 401, 403)},
+        summary="Overdue or urged work orders and applications (filter: kind)",
+    )
+    def get(self, request: Request) -> Response:
+        if not supervision_can_view_all(request.user):
+            raise PermissionDenied(_("Only supervisors and dispatchers see the supervision worklist."))
+        params = KindFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        items = selectors.supervision_watch_list(user=request.user, kind=params.validated_data.get("kind", ""))
+        paginator = Pagination()
+        page = paginator.paginate_queryset(items, request, view=self)
+        return paginator.get_paginated_response(WatchSerializer(page, many=True).data)

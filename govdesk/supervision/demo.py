@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from govdesk.applications.models import Application
+from govdesk.applications.states import Status as ApplicationStatus
 from govdesk.common import clock
 from govdesk.common.errors import ApplicationError
 from govdesk.org.models import Role, User
@@ -20,6 +22,8 @@ REASONS = (
     "请核实现场情况并提交整改措施。",
     "超期未办结，列入本周督办事项，请书面答复。",
 )
+APPLICATION_REASON = "该办件已超过承诺办理时限，请说明原因并限期作出决定。"
+APPLICATION_SOON_REASON = "该办件临近承诺办理时限，请加快办理并报告进展。"
 ANSWERS = (
     "已组织人员现场核查，问题已整改完毕，已与来电人沟通。",
     "已制定整改方案，预计本周五前办结，办结后及时答复来电人。",
@@ -27,7 +31,8 @@ ANSWERS = (
 
 
 def supervision_demo_seed(*, cases: int = 4) -> dict[str, int]:
-    """Run the sweep once at the end of the history, then open `cases` 督办 on escalated (or overdue) orders."""
+    """Run the sweep once at the end of the history (it urges and escalates applications too), then open `cases`
+    督办 on escalated (or overdue) orders and one on an application."""
     with transaction.atomic():
         counts = supervision_sweep(now=clock.now()).counts()
         supervisor = User.objects.filter(username="supervisor").first()
@@ -55,4 +60,17 @@ def supervision_demo_seed(*, cases: int = 4) -> dict[str, int]:
                         closed += 1
             except ApplicationError:
                 continue
+        # And one on an application (the one overdue the longest, else the one due soonest), so the application
+        # pages show a 督办 too.
+        handling = Application.objects.filter(status=ApplicationStatus.HANDLING, due_at__isnull=False)
+        application = handling.filter(is_overdue=True).order_by("due_at").first()
+        reason = APPLICATION_REASON
+        if application is None:
+            application, reason = handling.order_by("due_at").first(), APPLICATION_SOON_REASON
+        if application is not None:
+            try:
+                supervision_case_open(order=application.number, actor=supervisor, reason=reason)
+                opened += 1
+            except ApplicationError:
+                pass
     return {**counts, "cases_opened": opened, "cases_answered": answered, "cases_closed": closed}

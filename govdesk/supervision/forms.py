@@ -31,7 +31,8 @@ def _days() -> forms.IntegerField:
 
 
 class OpenCaseForm(forms.Form):
-    order = forms.CharField(label=_("Order number"), max_length=32)
+    # A work order's or an application's number (the field keeps its name: the API's and the pages' alike).
+    order = forms.CharField(label=_("Order or application number"), max_length=32)
     reason = _area(_("Reason and requirements"), required=True)
     answer_days = _days()
 
@@ -77,6 +78,11 @@ class ReopenForm(CaseActionForm):
 CASE_ACTION_FORMS: dict[CaseAction, type[CaseActionForm]] = {
     form.action: form for form in (NoteForm, AnswerForm, CloseForm, ReopenForm)
 }
+
+
+class UrgeForm(forms.Form):
+    case = forms.CharField(label=_("Order or application number"), max_length=32)
+    note = _area(_("Note"), required=False, rows=2)
 
 
 class EscalationHandleForm(forms.Form):

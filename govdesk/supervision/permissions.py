@@ -1,4 +1,7 @@
-"""Who may see and act on supervision: supervisors act, dispatchers look, the order's primary unit answers.
+"""Who may see and act on supervision: supervisors act, dispatchers look, the case's primary unit answers.
+
+Supervisors supervise work orders and applications; dispatchers, who work on the hotline's orders and do not see
+applications, see the work orders' side only. A 督办 is answered by the primary unit of its case of either kind.
 
 Denials are PermissionDenied (403) and are checked before the 督办's status, so a stranger never learns its state.
 """
@@ -10,7 +13,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
-from govdesk.cases.models import CaseUnit
+from govdesk.cases.models import CaseKind, CaseUnit
 from govdesk.common.errors import NotFound, PermissionDenied
 from govdesk.org.models import Role
 from govdesk.workorders.permissions import actor_unit_ids
@@ -35,6 +38,15 @@ def supervision_is_supervisor(user: Any) -> bool:
     return _authenticated(user) and user.has_role(Role.SUPERVISOR)
 
 
+def supervision_kinds(user: Any) -> list[str]:
+    """The case kinds whose supervision the user sees in full (the worklist, every 督办 and escalation)."""
+    if supervision_is_supervisor(user):
+        return [CaseKind.WORKORDER.value, CaseKind.APPLICATION.value]
+    if supervision_can_view_all(user):
+        return [CaseKind.WORKORDER.value]
+    return []
+
+
 def supervision_check_supervisor(user: Any) -> None:
     if not supervision_is_supervisor(user):
         raise PermissionDenied(_("Only supervisors may do this."))
@@ -53,9 +65,13 @@ def primary_unit_q(user: Any, prefix: str = "case_id") -> Q:
 
 
 def supervision_case_visibility_q(user: Any) -> Q:
-    """The 督办 a user may see: all for supervisors and dispatchers; the unit's own for the primary unit's staff."""
-    if supervision_can_view_all(user):
+    """The 督办 a user may see: all for supervisors, the work orders' for dispatchers; the unit's own for the primary
+    unit's staff."""
+    if supervision_is_supervisor(user):
         return Q()
+    kinds = supervision_kinds(user)
+    if kinds:
+        return Q(case__kind__in=kinds) | primary_unit_q(user)
     return primary_unit_q(user)
 
 

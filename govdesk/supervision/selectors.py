@@ -1,4 +1,4 @@
-"""Reads of supervision, always through the viewer's visibility filter."""
+"""Reads of supervision, always through the viewer's visibility filter: work orders and applications alike."""
 
 from __future__ import annotations
 
@@ -6,17 +6,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case as CaseExpr
-from django.db.models import IntegerField, QuerySet, Value, When
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
+from govdesk.cases.models import Case, CaseEvent, CaseKind
 from govdesk.common import clock
 from govdesk.workorders.models import WorkOrder
 from govdesk.workorders.permissions import workorder_visibility_q
 
 from .models import Escalation, EscalationStatus, SupervisionCase, SupervisionEntry
-from .permissions import supervision_can_view_all, supervision_case_visibility_q
+from .permissions import supervision_case_visibility_q, supervision_kinds
 from .states import ACTIVE_STATUSES, CaseStatus
 
 WORKLIST_LIMIT = 100
+WATCH_LIMIT = 100
+CHART_UNITS = 10
+KINDS = (CaseKind.WORKORDER.value, CaseKind.APPLICATION.value)
 MOST_URGED_LIMIT = 20
 CASE_RELATED = ("case", "case__primary_unit", "opened_by", "answered_by", "answered_unit")
 
@@ -33,6 +38,8 @@ def supervision_case_list(*, user: Any, filters: dict[str, Any] | None = None) -
         qs = qs.filter(case__number=f["order"])
     if f.get("unit"):
         qs = qs.filter(case__primary_unit__code=f["unit"])
+    if f.get("kind"):
+        qs = qs.filter(case__kind=f["kind"])
     now = clock.now()
     return qs.annotate(
         overdue_rank=CaseExpr(
@@ -47,8 +54,9 @@ def supervision_case_get(*, user: Any, case_id: int) -> SupervisionCase | None:
     return supervision_case_list(user=user).filter(pk=case_id).first()
 
 
-def supervision_cases_for_order(*, user: Any, order: WorkOrder) -> list[SupervisionCase]:
-    """The order's 督办 (newest first) with their entries, as the viewer may see them."""
+def supervision_cases_for_order(*, user: Any, order: Case) -> list[SupervisionCase]:
+    """The case's 督办 (newest first; a work order's or an application's) with their entries, as the viewer may see
+    them."""
     cases = list(
         SupervisionCase.objects.filter(supervision_case_visibility_q(user), case_id=order.pk)
         .select_related(*CASE_RELATED)
@@ -62,11 +70,12 @@ def supervision_cases_for_order(*, user: Any, order: WorkOrder) -> list[Supervis
     return cases
 
 
-def supervision_escalations_open(*, user: Any) -> QuerySet[Escalation]:
-    if not supervision_can_view_all(user):
+def supervision_escalations_open(*, user: Any, kind: str = "") -> QuerySet[Escalation]:
+    kinds = [k for k in supervision_kinds(user) if not kind or k == kind]
+    if not kinds:
         return Escalation.objects.none()
     return (
-        Escalation.objects.filter(status=EscalationStatus.OPEN)
+        Escalation.objects.filter(status=EscalationStatus.OPEN, case__kind__in=kinds)
         .select_related("case", "case__primary_unit")
         .order_by("escalated_at", "id")
     )
@@ -80,23 +89,78 @@ def supervision_most_urged(*, user: Any, limit: int = MOST_URGED_LIMIT) -> Query
     )
 
 
+def _urges_count() -> Any:
+    """How often a case was urged (by a person or the sweep): its "urge" events. Work orders also keep the count in
+    `urge_count`; applications have no such column, and the timeline is the same for both."""
+    urges = (
+        CaseEvent.objects.filter(case_id=OuterRef("pk"), action="urge")
+        .order_by()
+        .values("case_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(urges, output_field=IntegerField()), Value(0))
+
+
+def supervision_watch_list(*, user: Any, kind: str = "") -> QuerySet[Case]:
+    """Open work orders and applications that are overdue or were urged, as the user may see them (supervisors:
+    both kinds; dispatchers: work orders), overdue first, then by deadline; each with `urges`."""
+    kinds = [k for k in supervision_kinds(user) if not kind or k == kind]
+    if not kinds:
+        return Case.objects.none()
+    urged = Exists(CaseEvent.objects.filter(case_id=OuterRef("pk"), action="urge"))
+    return (
+        Case.objects.filter(kind__in=kinds, is_open=True)
+        .filter(Q(is_overdue=True) | Q(urged))
+        .select_related("primary_unit")
+        .annotate(urges=_urges_count())
+        .order_by("-is_overdue", "due_at", "id")
+    )
+
+
+def supervision_overdue_by_unit(*, user: Any, kind: str = "") -> list[tuple[str, int]]:
+    """Overdue open cases per primary unit (the units with most first), for the worklist's chart."""
+    kinds = [k for k in supervision_kinds(user) if not kind or k == kind]
+    if not kinds:
+        return []
+    rows = (
+        Case.objects.filter(kind__in=kinds, is_open=True, is_overdue=True)
+        .values("primary_unit__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "primary_unit__name")[:CHART_UNITS]
+    )
+    return [(row["primary_unit__name"] or "—", row["n"]) for row in rows]
+
+
+def supervision_case_urges(*, case: Case) -> list[CaseEvent]:
+    """The case's urges (people's and the sweep's), newest first: the caller shows them only on the case's own page,
+    to whoever may see the case."""
+    return list(
+        CaseEvent.objects.filter(case_id=case.pk, action="urge")
+        .select_related("actor", "actor_unit")
+        .order_by("-occurred_at", "-id")
+    )
+
+
 @dataclass(frozen=True)
 class Worklist:
     escalations: list[Escalation]
     open_cases: list[SupervisionCase]
     answered_cases: list[SupervisionCase]
     most_urged: list[WorkOrder]
+    watch: list[Case]
 
 
-def supervision_worklist(*, user: Any) -> Worklist:
+def supervision_worklist(*, user: Any, kind: str = "") -> Worklist:
     """The supervisor's worklist: escalations not yet handled, open 督办 (answer overdue first), answers to review,
-    and the orders urged most often."""
-    cases = supervision_case_list(user=user)
+    the orders urged most often, and the overdue or urged cases of either kind; `kind` narrows it to one kind."""
+    cases = supervision_case_list(user=user, filters={"kind": kind})
     return Worklist(
-        escalations=list(supervision_escalations_open(user=user)[:WORKLIST_LIMIT]),
+        escalations=list(supervision_escalations_open(user=user, kind=kind)[:WORKLIST_LIMIT]),
         open_cases=list(cases.filter(status=CaseStatus.OPEN)[:WORKLIST_LIMIT]),
         answered_cases=list(cases.filter(status=CaseStatus.ANSWERED).order_by("answered_at", "id")[:WORKLIST_LIMIT]),
-        most_urged=list(supervision_most_urged(user=user)),
+        most_urged=list(supervision_most_urged(user=user)) if kind != CaseKind.APPLICATION else [],
+        watch=list(supervision_watch_list(user=user, kind=kind)[:WATCH_LIMIT]),
     )
 
 

@@ -1,8 +1,11 @@
-"""Every write of supervision: the periodic sweep (催办 and escalation), and the 督办 lifecycle.
+"""Every write of supervision: the periodic sweep (催办 and escalation), 催办 and the 督办 lifecycle.
 
-Each 督办 action runs in one transaction that locks the 督办 row, checks the actor (403), then the table in
-states.py (409), writes, and records the order's timeline and audit event with `case_event_record`. Automatic urges
-go through `workorder_urge` as the system supervisor, so they count and show exactly like a person's.
+Supervision covers work orders and applications (办件) alike. Each 督办 action runs in one transaction that locks the
+督办 row, checks the actor (403), then the table in states.py (409), writes, and records the case's timeline and audit
+event with `case_event_record`. A work order's urge and 督办 go through its own actions (`workorder_urge`,
+`workorder_supervise`); an application's states.py has no such actions (supervision is not part of its lifecycle), so
+`application_urge` and the application branch of `supervision_case_open` check and record them here. Automatic urges
+act as the system supervisor, so they count and show exactly like a person's.
 """
 
 from __future__ import annotations
@@ -19,12 +22,15 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govdesk.applications.models import Application
+from govdesk.applications.states import OPEN_STATUSES as APPLICATION_OPEN_STATUSES
+from govdesk.applications.states import Status as ApplicationStatus
 from govdesk.calendar.core import WorkingCalendar, deadline_add, deadline_add_working_days
 from govdesk.calendar.selectors import calendar_get
-from govdesk.cases.models import Case, CaseEvent
+from govdesk.cases.models import Case, CaseEvent, CaseKind
 from govdesk.cases.services import case_deadlines_sweep, case_event_record
 from govdesk.common import clock
-from govdesk.common.errors import ApplicationError, InvalidTransition, NotFound, ValidationFailed
+from govdesk.common.errors import ApplicationError, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from govdesk.common.inputs import text_input
 from govdesk.org.models import Role, Unit, UnitKind, User
 from govdesk.workorders.models import WorkOrder
@@ -41,7 +47,7 @@ from .models import (
     SupervisionUrge,
     UrgeKind,
 )
-from .permissions import supervision_check_actor, supervision_check_supervisor
+from .permissions import supervision_can_view_all, supervision_check_actor, supervision_check_supervisor
 from .states import ACTIVE_STATUSES, CaseAction, CaseStatus, case_transition_for
 
 logger = logging.getLogger(__name__)
@@ -54,8 +60,17 @@ ANSWER_DAYS_MAX = 30
 URGE_STATUSES = (Status.DISPATCHED, Status.HANDLING)
 # Escalation also covers orders stuck with the centre; replied and merged ones are past the unit's deadline work.
 ESCALATE_STATUSES = (Status.NEW, Status.DISPATCHED, Status.HANDLING, Status.RETURNED)
+# An application is urged while its implementing unit decides it: its deadline is then the decision's. A suspended one
+# has no deadline (its clock stands); one waiting for delivery is the window's, so it is escalated, not urged.
+APPLICATION_URGE_STATUSES = (ApplicationStatus.HANDLING,)  # urged overdue once per deadline, not re-urged
+APPLICATION_ESCALATE_STATUSES = (ApplicationStatus.HANDLING, ApplicationStatus.APPROVED, ApplicationStatus.DENIED)
+# Any open application may get a 督办: its implementing unit answers, whatever the step it waits at.
+APPLICATION_SUPERVISE_STATUSES = tuple(sorted(APPLICATION_OPEN_STATUSES))
 
-# Timeline actions (CaseEvent.action) this app writes; "supervise" (opening a 督办) and "urge" are the work order's.
+# Timeline actions (CaseEvent.action) this app writes; "supervise" (opening a 督办) and "urge" are the work order's
+# actions, and this app writes them with the same names on an application's timeline.
+EVENT_URGE = "urge"
+EVENT_SUPERVISE = "supervise"
 EVENT_ESCALATE = "escalate"
 EVENT_ESCALATION_HANDLED = "escalation-handled"
 EVENT_NOTE = "supervision-note"
@@ -102,6 +117,89 @@ def system_supervisor() -> User:
     return user
 
 
+# --- cases of either kind; the application's 催办 and 督办 ---------------------------------------------------------
+
+
+def _statuses_q(workorder: tuple[str, ...], application: tuple[str, ...]) -> Q:
+    """Work orders in one set of statuses and applications in another (the two kinds share status names)."""
+    return Q(kind=CaseKind.WORKORDER, status__in=list(workorder)) | Q(
+        kind=CaseKind.APPLICATION, status__in=list(application)
+    )
+
+
+def case_kind_of(number: str) -> str:
+    """The kind of the supervised case with this number: a work order or an application (404 for anything else)."""
+    kind = Case.objects.filter(number=number).values_list("kind", flat=True).first()
+    if kind not in (CaseKind.WORKORDER, CaseKind.APPLICATION):
+        raise NotFound(_("No work order or application with number %(n)s.") % {"n": number[:40]})
+    return str(kind)
+
+
+def _application_locked(number: str) -> Application:
+    locked = Application.objects.select_for_update(of=("self", "case_ptr")).filter(number=number).first()
+    if locked is None:
+        raise NotFound(_("No application with number %(n)s.") % {"n": number[:40]})
+    return locked
+
+
+def _application_check_status(application: Application, allowed: tuple[str, ...], action: str) -> None:
+    if application.status not in allowed:
+        label = _("Urge") if action == EVENT_URGE else _("Supervise")
+        raise InvalidTransition(
+            _("“%(action)s” is not possible while the application is “%(status)s”.")
+            % {"action": label, "status": application.get_status_display()}
+        )
+
+
+def _application_event(
+    application: Application, action: str, actor: Any, note: str, ip_address: str | None = None
+) -> None:
+    # Internal, as on a work order: the applicant follows the decision's steps, not the supervisors' reminders.
+    data = {"due_at": application.due_at.isoformat()} if application.due_at is not None else {}
+    case_event_record(
+        case=application,
+        action=action,
+        actor=actor,
+        from_status=application.status,
+        to_status=application.status,
+        note=note,
+        data=data,
+        ip_address=ip_address,
+    )
+
+
+@transaction.atomic
+def application_urge(
+    *, application: Application | str, actor: Any, note: str = "", ip_address: str | None = None
+) -> Application:
+    """催办 on an application: remind its implementing unit while it decides (supervisors; 403, 404, then 409)."""
+    supervision_check_supervisor(actor)
+    note = _text(note, "note", required=False)
+    locked = _application_locked(application if isinstance(application, str) else application.number)
+    _application_check_status(locked, APPLICATION_URGE_STATUSES, EVENT_URGE)
+    _application_event(locked, EVENT_URGE, actor, note, ip_address)
+    return locked
+
+
+def case_urge(*, case: str, actor: Any, note: str = "", ip_address: str | None = None) -> Case:
+    """催办 on a case by its number: a work order through its own URGE action, an application here."""
+    if not supervision_can_view_all(actor):
+        # Checked before the number is looked up, so a stranger learns nothing about which numbers exist.
+        raise PermissionDenied(_("Only supervisors and dispatchers may urge."))
+    if case_kind_of(case) == CaseKind.APPLICATION:
+        return application_urge(application=case, actor=actor, note=note, ip_address=ip_address)
+    return workorder_urge(order=case, actor=actor, note=note)
+
+
+def _application_supervise(number: str, actor: Any, reason: str, ip_address: str | None) -> Application:
+    """The "supervise" event of a 督办 opened on an application (the caller checked the actor and holds the
+    transaction)."""
+    locked = _application_locked(number)
+    _application_check_status(locked, APPLICATION_SUPERVISE_STATUSES, EVENT_SUPERVISE)
+    _application_event(locked, EVENT_SUPERVISE, actor, reason, ip_address)
+    return locked
+
+
 # --- the sweep -------------------------------------------------------------------------------------------------------
 
 
@@ -142,8 +240,8 @@ def escalation_due(due_at: datetime, settings: SupervisionSettings, cal: Working
     return deadline_add(due_at, float(settings.escalation_delay), settings.escalation_delay_unit, cal).due_at
 
 
-def _urge_one(order_pk: int, kind: str, due_at: datetime, sequence: int, actor: User, now: datetime) -> bool:
-    """One automatic urge, recorded with its slot; False if the slot was taken meanwhile or the order moved on."""
+def _urge_one(case_pk: int, kind: str, due_at: datetime, sequence: int, actor: User, now: datetime) -> bool:
+    """One automatic urge, recorded with its slot; False if the slot was taken meanwhile or the case moved on."""
     if kind == UrgeKind.DUE_SOON:
         note = f"自动催办：距办结期限（{_local(due_at)}）不足一个工作日，请抓紧办理。"
     elif sequence == 0:
@@ -153,17 +251,20 @@ def _urge_one(order_pk: int, kind: str, due_at: datetime, sequence: int, actor: 
     try:
         with transaction.atomic():
             # The slot first: a second sweep at the same moment fails here and urges nothing.
-            SupervisionUrge.objects.create(case_id=order_pk, kind=kind, due_at=due_at, sequence=sequence, urged_at=now)
-            order = WorkOrder.objects.only("number").get(pk=order_pk)
-            workorder_urge(order=order.number, actor=actor, note=note)
-            event = CaseEvent.objects.filter(case_id=order_pk, action="urge").order_by("-pk").first()
+            SupervisionUrge.objects.create(case_id=case_pk, kind=kind, due_at=due_at, sequence=sequence, urged_at=now)
+            case = Case.objects.only("number", "kind").get(pk=case_pk)
+            if case.kind == CaseKind.APPLICATION:
+                application_urge(application=case.number, actor=actor, note=note)
+            else:
+                workorder_urge(order=case.number, actor=actor, note=note)
+            event = CaseEvent.objects.filter(case_id=case_pk, action=EVENT_URGE).order_by("-pk").first()
             if event is not None:
                 event.data = {**event.data, "auto": True, "kind": kind, "sequence": sequence}
                 event.save(update_fields=["data"])
     except IntegrityError:
         return False
     except ApplicationError as exc:
-        logger.info("supervision sweep: order %s not urged: %s", order_pk, exc.message)
+        logger.info("supervision sweep: case %s not urged: %s", case_pk, exc.message)
         return False
     return True
 
@@ -191,7 +292,8 @@ def _escalate_one(order_pk: int, due_at: datetime, actor: User, settings: Superv
 
 
 def supervision_sweep(*, now: datetime | None = None) -> SweepResult:
-    """催办 and escalation for every open order, by the settings; idempotent (run every few minutes).
+    """催办 and escalation for every open work order and application, by the settings; idempotent (run every few
+    minutes).
 
     Due-soon orders are urged once per deadline; overdue ones when they become overdue and then every N working
     days; orders overdue for longer than the escalation delay go to the supervisors' worklist once per deadline.
@@ -209,13 +311,16 @@ def supervision_sweep(*, now: datetime | None = None) -> SweepResult:
             actor = system_supervisor()
         return actor
 
-    orders = WorkOrder.objects.filter(is_open=True, due_at__isnull=False)
+    # Work orders and applications alike; a suspended application has no deadline, so it never comes up here.
+    orders = Case.objects.filter(is_open=True, due_at__isnull=False)
+    urge_q = _statuses_q(URGE_STATUSES, APPLICATION_URGE_STATUSES)
+    escalate_q = _statuses_q(ESCALATE_STATUSES, APPLICATION_ESCALATE_STATUSES)
     if settings.auto_urge_enabled and settings.urge_due_soon:
         urged = SupervisionUrge.objects.filter(
             case_id=OuterRef("pk"), kind=UrgeKind.DUE_SOON, due_at=OuterRef("due_at")
         )
         for pk, number, due in (
-            orders.filter(is_due_soon=True, status__in=URGE_STATUSES)
+            orders.filter(urge_q, is_due_soon=True)
             .exclude(Exists(urged))
             .order_by("due_at", "pk")
             .values_list("pk", "number", "due_at")
@@ -228,7 +333,10 @@ def supervision_sweep(*, now: datetime | None = None) -> SweepResult:
             case_id=OuterRef("pk"), kind=UrgeKind.OVERDUE, due_at=OuterRef("due_at")
         ).order_by("-sequence")
         candidates = (
-            orders.filter(is_overdue=True, status__in=URGE_STATUSES)
+            orders.filter(urge_q, is_overdue=True)
+            # An application is urged once per deadline: its unit works to a statutory limit, and what follows an
+            # unanswered urge is the escalation to the supervisors, not a daily reminder.
+            .exclude(Q(kind=CaseKind.APPLICATION) & Q(Exists(last)))
             .annotate(last_seq=Subquery(last.values("sequence")[:1]), last_at=Subquery(last.values("urged_at")[:1]))
             .order_by("due_at", "pk")
             .values_list("pk", "number", "due_at", "last_seq", "last_at")
@@ -251,7 +359,7 @@ def supervision_sweep(*, now: datetime | None = None) -> SweepResult:
     escalated = Escalation.objects.filter(case_id=OuterRef("pk"), due_at=OuterRef("due_at"))
     due_by_deadline: dict[datetime, datetime] = {}
     for pk, number, due in (
-        orders.filter(is_overdue=True, status__in=ESCALATE_STATUSES)
+        orders.filter(escalate_q, is_overdue=True)
         .exclude(Exists(escalated))
         .order_by("due_at", "pk")
         .values_list("pk", "number", "due_at")
@@ -330,25 +438,38 @@ def _entry(sc: SupervisionCase, kind: str, actor: Any, text: str) -> Supervision
     )
 
 
-def _order_number(order: WorkOrder | str) -> str:
+def _order_number(order: Case | str) -> str:
     return order if isinstance(order, str) else order.number
+
+
+def _is_application(number: str) -> bool:
+    return Case.objects.filter(number=number, kind=CaseKind.APPLICATION).exists()
 
 
 @transaction.atomic
 def supervision_case_open(
-    *, order: WorkOrder | str, actor: Any, reason: str, answer_days: Any = None, ip_address: str | None = None
+    *, order: Case | str, actor: Any, reason: str, answer_days: Any = None, ip_address: str | None = None
 ) -> SupervisionCase:
-    """督办: open a supervision case on an order, with the reason and a deadline for the unit's answer.
+    """督办: open a supervision case on a work order or an application (`order` is either's number), with the reason
+    and a deadline for the unit's answer.
 
     The order's SUPERVISE action (`workorder_supervise`) checks that the order may be supervised now and records
-    the "supervise" event on its timeline; the 督办 is written in the same transaction.
+    the "supervise" event on its timeline; for an application `_application_supervise` does the same. The 督办 is
+    written in the same transaction.
     """
     supervision_check_supervisor(actor)
     reason = _text(reason, "reason", required=True)
     days = _answer_days(answer_days)
-    wo = workorder_supervise(order=_order_number(order), actor=actor, note=reason)
+    number = _order_number(order)
+    wo: Case
+    if _is_application(number):
+        wo = _application_supervise(number, actor, reason, ip_address)
+        already = _("This application already has an open supervision case.")
+    else:
+        wo = workorder_supervise(order=number, actor=actor, note=reason)
+        already = _("This order already has an open supervision case.")
     if SupervisionCase.objects.filter(case_id=wo.pk, status__in=list(ACTIVE_STATUSES)).exists():
-        raise InvalidTransition(_("This order already has an open supervision case."))
+        raise InvalidTransition(already)
     now = clock.now()
     sc = SupervisionCase.objects.create(
         case_id=wo.pk,
@@ -361,7 +482,7 @@ def supervision_case_open(
         updated_at=now,
     )
     _entry(sc, EntryKind.OPEN, actor, reason)
-    event = CaseEvent.objects.filter(case_id=wo.pk, action="supervise").order_by("-pk").first()
+    event = CaseEvent.objects.filter(case_id=wo.pk, action=EVENT_SUPERVISE).order_by("-pk").first()
     if event is not None:
         event.data = {
             **event.data,

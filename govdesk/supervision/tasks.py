@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 @db_periodic_task(crontab(minute="*/5"), name="supervision.sweep")
 @lock_task("supervision.sweep")
 def supervision_sweep_task() -> None:
-    """催办 and escalation of due-soon and overdue orders (None: huey keeps no result)."""
+    """催办 and escalation of due-soon and overdue work orders and applications (None: huey keeps no result)."""
     counts = services.supervision_sweep().counts()
     changed = {key: value for key, value in counts.items() if value}
     if changed:

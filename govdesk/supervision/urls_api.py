@@ -15,6 +15,8 @@ urlpatterns = [
         )
         for action in CaseAction
     ],
+    path("urges/", apis.UrgeApi.as_view(), name="api-supervision-urges"),
     path("escalations/<int:pk>/handle/", apis.EscalationHandleApi.as_view(), name="api-supervision-escalation-handle"),
     path("worklist/", apis.WorklistApi.as_view(), name="api-supervision-worklist"),
+    path("watch/", apis.WatchApi.as_view(), name="api-supervision-watch"),
 ]

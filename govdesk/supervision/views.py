@@ -1,4 +1,5 @@
-"""Supervision pages: the supervisor's worklist, a unit's open 督办, and the forms that act on them.
+"""Supervision pages: the supervisor's worklist, a unit's open 督办, and the forms that act on them, for work orders
+and applications alike.
 
 Each POST parses one form and calls one service; service errors become an error page with the service's status
 (400 / 403 / 404 / 409), never a 500. After success the browser goes back to the page it came from.
@@ -13,15 +14,18 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from govdesk.cases.models import Case, CaseKind
 from govdesk.common.errors import ApplicationError, PermissionDenied
 from govdesk.common.pages import application_error_page, client_ip, error_page, staff_page
 from govdesk.org.models import Role
+from govdesk.reports.charts import bar_chart
 
 from . import selectors, services
-from .forms import CASE_ACTION_FORMS, CaseActionForm, EscalationHandleForm, OpenCaseForm
+from .forms import CASE_ACTION_FORMS, CaseActionForm, EscalationHandleForm, OpenCaseForm, UrgeForm
 from .models import SupervisionCase
 from .permissions import supervision_check_actor, supervision_check_case_actor
 from .states import CaseAction, case_actions_from
@@ -32,6 +36,13 @@ def _next_url(request: HttpRequest, default: str) -> str:
     if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
         return candidate
     return default
+
+
+def case_detail_url(case: Case) -> str:
+    """The page of a supervised case: the application's or the work order's."""
+    if case.kind == CaseKind.APPLICATION:
+        return reverse("applications:detail", args=[case.number])
+    return reverse("workorders:detail", args=[case.number])
 
 
 def _form_error(request: HttpRequest, form: Any) -> HttpResponse:
@@ -59,7 +70,10 @@ def case_forms(user: Any, sc: SupervisionCase) -> list[CaseActionForm]:
 def worklist(request: HttpRequest) -> HttpResponse:
     """督办工作台: escalations, open 督办 (answer overdue first), answers to review, orders urged most often."""
     user: Any = request.user
-    work = selectors.supervision_worklist(user=user)
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in selectors.KINDS else ""
+    work = selectors.supervision_worklist(user=user, kind=kind)
+    overdue_by_unit = selectors.supervision_overdue_by_unit(user=user, kind=kind)
     open_rows = [{"case": sc, "forms": case_forms(user, sc)} for sc in work.open_cases]
     answered_rows = [{"case": sc, "forms": case_forms(user, sc)} for sc in work.answered_cases]
     context = {
@@ -68,6 +82,19 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "answered_rows": answered_rows,
         "is_supervisor": user.has_role(Role.SUPERVISOR),
         "open_form": OpenCaseForm(auto_id="id_open_%s"),
+        "kind": kind,
+        "here": request.get_full_path(),
+        "kinds": [
+            ("", _("All")),
+            (CaseKind.WORKORDER.value, _("Work orders")),
+            (CaseKind.APPLICATION.value, _("Applications")),
+        ],
+        # Server-side SVG from counts and escaped unit names (reports.charts escapes every text).
+        "overdue_chart": mark_safe(  # noqa: S308
+            bar_chart(overdue_by_unit, title=_("Overdue cases by unit"), height=220)
+        )
+        if overdue_by_unit
+        else "",
     }
     return render(request, "supervision/worklist.html", context)
 
@@ -97,8 +124,12 @@ def case_open(request: HttpRequest) -> HttpResponse:
         )
     except ApplicationError as exc:
         return application_error_page(request, exc)
-    messages.success(request, _("Supervision case opened for order %(n)s.") % {"n": form.cleaned_data["order"]})
-    return redirect(_next_url(request, reverse("workorders:detail", args=[sc.case.number])))
+    if sc.case.kind == CaseKind.APPLICATION:
+        opened = _("Supervision case opened for application %(n)s.")
+    else:
+        opened = _("Supervision case opened for order %(n)s.")
+    messages.success(request, opened % {"n": sc.case.number})
+    return redirect(_next_url(request, case_detail_url(sc.case)))
 
 
 @staff_page()
@@ -122,7 +153,27 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except ApplicationError as exc:
         return application_error_page(request, exc)
     messages.success(request, _("%(action)s: done.") % {"action": form.label})
-    return redirect(_next_url(request, reverse("workorders:detail", args=[sc.case.number])))
+    return redirect(_next_url(request, case_detail_url(sc.case)))
+
+
+@staff_page(Role.SUPERVISOR, Role.DISPATCHER)
+@require_POST
+def case_urge(request: HttpRequest) -> HttpResponse:
+    """催办 on a work order or an application by its number; the service checks the role, the number, the status."""
+    form = UrgeForm(request.POST)
+    if not form.is_valid():
+        return _form_error(request, form)
+    try:
+        case = services.case_urge(
+            case=form.cleaned_data["case"].strip(),
+            actor=request.user,
+            note=form.cleaned_data["note"],
+            ip_address=client_ip(request),
+        )
+    except ApplicationError as exc:
+        return application_error_page(request, exc)
+    messages.success(request, _("The unit of %(n)s has been urged.") % {"n": case.number})
+    return redirect(_next_url(request, case_detail_url(case)))
 
 
 @staff_page(Role.SUPERVISOR)

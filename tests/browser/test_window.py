@@ -2,21 +2,31 @@
 and registers an application missing two materials, the 一次性告知书 (read back as text) lists both, the applicant adds
 the application to their account and supplements online, the clerk accepts, the unit suspends, resumes and approves,
 the clerk delivers the result, the applicant rates 非常不满意 on the web, the supervisor verifies the rectification,
-the unit answers it and the applicant rates the rectification."""
+the unit answers it and the applicant rates the rectification.
+
+The scenario runs just before National Day 2026 (the live server follows the test's clock, time-machine, across
+threads): the acceptance's deadline, read on the handler's and the applicant's pages, skips the Golden Week holidays
+and the weekends and counts the make-up Saturday; the suspension for expert review spans the holidays too, and the
+deadline moves by exactly the working days it lasted. Both are computed here from the calendar's working days."""
 
 from __future__ import annotations
 
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from govdesk.applications.models import Application, QueueTicket
 from govdesk.applications.states import Status
 from govdesk.applications.tests.factories import APPLICANT, hall
+from govdesk.calendar.selectors import calendar_get
 from govdesk.evaluations.models import Evaluation, Rectification
 
 from .pages import log_in
@@ -24,6 +34,40 @@ from .pages import log_in
 __all__ = ["hall"]
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Tuesday before National Day: the 5 working days of the limit run over the Golden Week (1–7 October) and the make-up
+# working Saturday (10 October). The unit suspends the next day and resumes after the holidays.
+SCENARIO_START = datetime(2026, 9, 29, 9, 30, tzinfo=SHANGHAI)
+SUSPENDED_AT = datetime(2026, 9, 30, 10, 0, tzinfo=SHANGHAI)
+RESUMED_AT = datetime(2026, 10, 9, 10, 0, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def scenario_clock(settings: Any) -> Iterator[Any]:
+    """The test's days, for the test and the live server alike; the people stay logged in while the clock jumps."""
+    settings.SESSION_COOKIE_AGE = 30 * 24 * 3600
+    settings.SESSION_ABSOLUTE_TIMEOUT = timedelta(days=30)
+    with time_machine.travel(SCENARIO_START, tick=True) as traveller:
+        yield traveller
+
+
+def working_days_between(first: date, last: date) -> int:
+    """Working days after `first` up to and including `last`, by the calendar service's day by day answer."""
+    cal = calendar_get()
+    return sum(cal.is_workday(first + timedelta(days=n)) for n in range(1, (last - first).days + 1))
+
+
+def nth_working_day_after(day: date, count: int) -> date:
+    cal = calendar_get()
+    while count:
+        day += timedelta(days=1)
+        count -= cal.is_workday(day)
+    return day
+
+
+def deadline_shown(page: Any) -> str:
+    """The completion deadline as the page shows it (the staff page adds the time)."""
+    return str(page.inner_text("[data-testid=due-at]")).strip()
 
 
 def pdf_text(data: bytes, path: Path) -> str:
@@ -35,7 +79,7 @@ def pdf_text(data: bytes, path: Path) -> str:
 
 
 def test_a_ticket_becomes_an_application_corrected_online_and_delivered(
-    live_server: Any, browser: Any, hall: Any, people: Any, artifacts: Path, tmp_path: Path
+    live_server: Any, browser: Any, hall: Any, people: Any, artifacts: Path, tmp_path: Path, scenario_clock: Any
 ) -> None:
     base = live_server.url
 
@@ -124,10 +168,44 @@ def test_a_ticket_becomes_an_application_corrected_online_and_delivered(
     act(clerk, "accept")
     application.refresh_from_db()
     assert application.status == Status.HANDLING and application.due_at is not None
+
+    # The deadline skips the holidays and weekends in range: 9-30, (1–7 Oct off), 10-8, 10-9, Sat 10-10 (make-up),
+    # (Sunday 10-11), 10-12. Counted here day by day from the calendar; the pages must show the same day.
+    accepted_on = SCENARIO_START.date()
+    limit = hall.matter.promised_limit_days
+    due_on = nth_working_day_after(accepted_on, limit)
+    assert due_on == date(2026, 10, 12)  # the State Council's arrangement for 2026, as the calendar ships it
+    cal = calendar_get()
+    days_off = [
+        accepted_on + timedelta(days=n)
+        for n in range(1, (due_on - accepted_on).days)
+        if not cal.is_workday(accepted_on + timedelta(days=n))
+    ]
+    assert any(day.weekday() < 5 for day in days_off), "no public holiday inside the limit: choose another date"
+    assert any(day.weekday() >= 5 for day in days_off) and (due_on - accepted_on).days > limit + 2
     handler = log_in(browser, base, "handler_a")
+    handler.goto(f"{base}/applications/{application.number}/")
+    assert deadline_shown(handler).startswith(due_on.isoformat()), deadline_shown(handler)
+    citizen.goto(f"{base}/apply/mine/{application.number}/")
+    assert deadline_shown(citizen) == due_on.isoformat()
+
+    # Suspended the day after, over the holidays, resumed on 9 October: the deadline moves by the working days the
+    # clock stood, counted here, not read from the page.
+    scenario_clock.move_to(SUSPENDED_AT)
     act(handler, "suspend", "组织专家评审")
     assert Application.objects.get().status == Status.SUSPENDED
+    assert deadline_shown(handler) == "—"
+    scenario_clock.move_to(RESUMED_AT)
     act(handler, "resume")
+    stood = working_days_between(SUSPENDED_AT.date(), RESUMED_AT.date())
+    assert stood == 2  # 8 and 9 October: nine calendar days, two of them working days
+    moved_to = nth_working_day_after(due_on, stood)
+    assert moved_to == date(2026, 10, 14)
+    assert deadline_shown(handler).startswith(moved_to.isoformat()), deadline_shown(handler)
+    assert handler.get_attribute("[data-testid=suspension]", "data-working-days") == str(stood)
+    handler.screenshot(path=str(artifacts / "window-05a-resumed.png"), full_page=True)
+    citizen.goto(f"{base}/apply/mine/{application.number}/")
+    assert deadline_shown(citizen) == moved_to.isoformat()
     act(handler, "approve")
     assert Application.objects.get().status == Status.APPROVED
     act(clerk, "deliver")

@@ -61,3 +61,25 @@ def test_the_window_asks_for_materials_and_the_notice_downloads(
         logged_in(people.handler_b).get(f"/applications/{application.number}/notices/{notice.pk}/").status_code == 403
     )
     assert logged_in(people.citizen).get("/applications/").status_code == 403
+
+
+def test_the_timeline_reads_in_words_not_action_codes(
+    hall: SimpleNamespace, people: SimpleNamespace, fake_pdf: FakePdf
+) -> None:
+    from django.utils import translation
+
+    from govdesk.applications.views import EVENT_LABELS
+    from govdesk.cases.labels import CASE_EVENT_LABELS
+    from govdesk.cases.services import case_event_record
+
+    application = make_application(hall, people, Status.HANDLING)
+    # An event another app writes on any case (supervision's urge) reads as words too.
+    case_event_record(case=application, action="urge", actor=people.supervisor, note="请加快办理")
+    client = logged_in(people.handler_a)
+    page = client.get(f"/applications/{application.number}/").content.decode()
+    timeline = page[page.index('<ol class="timeline">') :]
+    timeline = timeline[: timeline.index("</ol>")]
+    with translation.override("zh-hans"):  # the staff pages are in Chinese
+        urged, submitted = str(CASE_EVENT_LABELS["urge"]), str(EVENT_LABELS["submit"])
+    assert urged == "催办" and f"<strong>{urged}</strong>" in timeline and f"<strong>{submitted}</strong>" in timeline
+    assert "urge" not in timeline and "submit" not in timeline

@@ -1,4 +1,5 @@
-"""October 2026 orders of two departments, driven through the real work-order services; rule sets for the tests."""
+"""October 2026 orders of two departments, driven through the real work-order services; rule sets for the tests;
+the applications' service hall."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from govdesk.applications.tests.factories import fake_pdf, hall
 from govdesk.assessment.models import AssessmentDeduction, AssessmentRuleItem, AssessmentRuleSet
 from govdesk.common import clock
 from govdesk.workorders import services
 from govdesk.workorders.states import Status
 from govdesk.workorders.tests.factories import make_order
 
+# The service hall (its window clerk and matters) and the stand-in PDF renderer, for the applications' tests.
+__all__ = ["fake_pdf", "hall"]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OCTOBER = date(2026, 10, 1)
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)

@@ -43,8 +43,11 @@ def test_the_ranking_with_each_rates_points_and_the_rules(people: SimpleNamespac
     response = get(people.supervisor, month="2026-11")
     assert "filename*=UTF-8''" in response["Content-Disposition"]
     rows = sheet_rows(response, "考核排名")
-    assert rows[0] == ("名次", "单位代码", "单位", "得分", "解决率得分", "扣分", "工单数", "上月名次")
-    assert [(r[0], r[1], r[3], r[4], r[7]) for r in rows[1:]] == [(1, "LS-ZJ", 100, 100, 2), (2, "LS-RS", 0, 0, 1)]
+    assert rows[0] == ("名次", "单位代码", "单位", "得分", "解决率得分", "扣分", "工单数", "办件数", "上月名次")
+    assert [(r[0], r[1], r[3], r[4], r[7], r[8]) for r in rows[1:]] == [
+        (1, "LS-ZJ", 100, 100, 0, 2),
+        (2, "LS-RS", 0, 0, 0, 1),
+    ]
     rules = sheet_rows(get(people.supervisor, month="2026-11"), "考核规则")
     assert rules[1][:2] == ("解决率", 100) and "÷" in rules[1][3] and "权重" in rules[1][2]
     assert ("考核月份", None, "2026-11", None) in rules

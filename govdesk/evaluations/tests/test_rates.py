@@ -111,3 +111,85 @@ def test_filters_and_an_open_rectification_within_its_limit(ratings, district) -
     with time_machine.travel(at(2026, 12, 4, 10), tick=False):
         early = evaluation_rates(DECEMBER)
     assert (early.total.rectifications_due, early.total.rectifications_on_time) == (1, 1)
+
+
+@pytest.fixture
+def application_ratings(
+    hall: SimpleNamespace, people: SimpleNamespace, district: SimpleNamespace, fake_pdf: Any
+) -> SimpleNamespace:
+    """December ratings of applications: the permit matter (dept_a) 5, 4 and 1 (justified, answered on time), the
+    instant matter (dept_a) 2 (unjustified), the other unit's matter (dept_b) 3; and one work order rated 5."""
+    from govdesk.applications import services as applications
+    from govdesk.applications.states import Status as ApplicationStatus
+    from govdesk.applications.tests.factories import INSTANT_CODE, OTHER_UNIT_CODE, make_application
+
+    with time_machine.travel(at(2026, 12, 1, 10), tick=False):
+        for level in (5, 4):
+            pad_rate(make_application(hall, people, ApplicationStatus.CLOSED).number, level, hall.clerk)
+        bad = pad_rate(make_application(hall, people, ApplicationStatus.CLOSED).number, 1, hall.clerk)
+        # A 即办件 is approved at acceptance; delivered at the window, it may be rated.
+        instant = make_application(hall, people, ApplicationStatus.HANDLING, matter=INSTANT_CODE)
+        applications.application_deliver(application=instant.number, actor=hall.clerk)
+        unjustified = pad_rate(instant.number, 2, hall.clerk)
+        other = make_application(hall, people, ApplicationStatus.HANDLING, matter=OTHER_UNIT_CODE)
+        applications.application_approve(application=other.number, actor=people.handler_b)
+        applications.application_deliver(application=other.number, actor=hall.clerk)
+        pad_rate(other.number, 3, hall.clerk)
+        rect = Rectification.objects.get(evaluation=bad)
+        services.rectification_verify(number=rect.number, actor=people.supervisor, justified=True)
+        services.rectification_verify(
+            number=Rectification.objects.get(evaluation=unjustified).number,
+            actor=people.supervisor,
+            justified=False,
+            note="不属实",
+        )
+    with time_machine.travel(at(2026, 12, 2, 10), tick=False):
+        services.rectification_answer(number=rect.number, actor=people.handler_a, answer="已整改。")
+    return SimpleNamespace(rect=rect)
+
+
+def test_ratings_of_applications_per_matter(
+    application_ratings: SimpleNamespace,
+    hall: SimpleNamespace,
+    people: SimpleNamespace,
+    district: SimpleNamespace,
+    categories: SimpleNamespace,
+    django_assert_max_num_queries: Any,
+) -> None:
+    from govdesk.applications.tests.factories import INSTANT_CODE, MATTER_CODE, OTHER_UNIT_CODE
+
+    with time_machine.travel(at(2026, 12, 1, 11), tick=False):
+        pad_rate(closed_order(people, district, categories), 5, people.operator)
+    with time_machine.travel(at(2026, 12, 20, 10), tick=False), django_assert_max_num_queries(3):
+        # The ratings grouped once, the unit names, the rectifications: no query per matter or per rating.
+        report = evaluation_rates(DECEMBER)
+    # The most rated first (unjustified ratings are not in the total).
+    assert [row.key for row in report.by_matter] == [MATTER_CODE, OTHER_UNIT_CODE, INSTANT_CODE]
+    matters = {row.key: row for row in report.by_matter}
+    permit, instant, other = matters[MATTER_CODE], matters[INSTANT_CODE], matters[OTHER_UNIT_CODE]
+    assert permit.label == "建筑工程施工许可" and other.label == "就业创业证申领"
+    assert (_levels(permit), permit.bad, permit.satisfaction_rate) == ({5: 1, 4: 1, 1: 1}, 1, pytest.approx(2 / 3))
+    assert (permit.rectifications_due, permit.rectifications_on_time, permit.on_time_rate) == (1, 1, 1.0)
+    # The unjustified bad rating is left out of the rates, and counted as unjustified.
+    assert (instant.total, instant.unjustified, instant.satisfaction_rate, instant.rectifications_due) == (
+        0,
+        1,
+        None,
+        0,
+    )
+    assert (_levels(other), other.satisfaction_rate) == ({3: 1}, 0.0)
+    # The work order's rating counts in the total, never under a matter.
+    assert report.total.total == 5 and sum(row.total for row in report.by_matter) == 4
+    assert report.by_matter[0].as_dict()["levels"] == {"5": 1, "4": 1, "3": 0, "2": 0, "1": 1}
+
+
+def test_the_units_filter_keeps_only_their_ratings(
+    application_ratings: SimpleNamespace, district: SimpleNamespace
+) -> None:
+    with time_machine.travel(at(2026, 12, 20, 10), tick=False):
+        only_b = evaluation_rates(DECEMBER, unit_ids={district.dept_b.pk})
+        none = evaluation_rates(DECEMBER, unit_ids=set())
+        both = evaluation_rates(DECEMBER, unit_ids={district.dept_a.pk, district.dept_b.pk})
+    assert [row.label for row in only_b.by_matter] == ["就业创业证申领"] and only_b.total.total == 1
+    assert (none.total.total, none.by_matter, none.by_unit) == (0, [], [])
+    assert both.total.total == 4 and both.total.unjustified == 1

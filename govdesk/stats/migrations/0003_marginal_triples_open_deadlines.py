@@ -12,7 +12,7 @@ def rebuild(apps, schema_editor):  # type: ignore[no-untyped-def]
         return
     from govdesk.stats.services import stats_rollup_rebuild
 
-    stats_rollup_rebuild()
+    stats_rollup_rebuild(kinds=["workorder"])  # applications get theirs in 0004
 
 
 class Migration(migrations.Migration):

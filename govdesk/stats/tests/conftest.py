@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from govdesk.applications.tests.factories import fake_pdf, hall
 from govdesk.common import clock
 from govdesk.workorders import services
 from govdesk.workorders.states import Status
@@ -77,4 +78,4 @@ def at_time(moment: datetime) -> Any:
     return clock.at(moment)
 
 
-__all__ = ["SHANGHAI", "at", "at_time", "timedelta"]
+__all__ = ["SHANGHAI", "at", "at_time", "fake_pdf", "hall", "timedelta"]

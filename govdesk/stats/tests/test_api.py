@@ -149,5 +149,9 @@ def test_overview_is_in_the_openapi_schema(people: SimpleNamespace, api_client_f
         "category",
         "type",
         "channel",
+        # kind=application: the application overview and its filters
+        "kind",
+        "matter",
+        "matter_type",
     }
     assert {"200", "400", "403"} <= set(operation["responses"])

@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from govdesk.cases.labels import CASE_EVENT_LABELS
 from govdesk.common import clock
 from govdesk.common.masking import mask_personal_data_in_text
 from govdesk.workorders.forms import type_label
@@ -16,6 +17,7 @@ from govdesk.workorders.models import StatusChoices
 register = template.Library()
 
 ACTION_LABELS: dict[str, Any] = {
+    **CASE_EVENT_LABELS,
     "register": _("Registered"),
     "dispatch": _("Dispatched"),
     "sign": _("Signed for"),
@@ -28,20 +30,9 @@ ACTION_LABELS: dict[str, Any] = {
     "reopen": _("Reopened"),
     "merge": _("Merged into another order"),
     "merge-child": _("A duplicate was merged in"),
-    "urge": _("Urged"),
-    "supervise": _("Supervised"),
-    "note": _("Process note"),
     "answer": _("Answered directly"),
     "cancel": _("Cancelled"),
     "close-with-master": _("Closed with its master order"),
-    "escalate": _("Escalated to the supervisors"),
-    "escalation-handled": _("Escalation handled"),
-    "supervision-note": _("Supervisor's note"),
-    "supervision-answer": _("Supervision case answered"),
-    "supervision-close": _("Supervision case closed"),
-    "supervision-reopen": _("Supervision case reopened"),
-    "evaluate": _("Rated by the citizen"),
-    "rectification-answer": _("Rectification answered"),
 }
 
 STATUS_LABELS = dict(StatusChoices.choices)

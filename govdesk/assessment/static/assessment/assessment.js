@@ -1,4 +1,5 @@
-/* GovDesk unit assessment: a bar chart of the month's scores and a line chart of one unit's trend.
+/* GovDesk unit assessment: a bar chart of the month's scores and a line chart of one unit's trend (score, rank and
+ * the application and 好差评 rates its rule set weighed).
  *
  * No inline script (CSP): the page hands the data and translated labels over in one json_script block.
  * Each chart container gets data-rendered="1" after ECharts reports the chart drawn ("finished"), like the dashboard.
@@ -12,7 +13,7 @@
   if (!root || !dataNode || !window.echarts) return;
   var data = JSON.parse(dataNode.textContent);
   var L = data.labels || {};
-  var COLORS = ["#0b4a8f", "#d4380d", "#1d6b3a", "#d49a00"];
+  var COLORS = ["#0b4a8f", "#d4380d", "#1d6b3a", "#d49a00", "#6b3fa0"];
   var charts = [];
 
   function baseOption() {
@@ -86,6 +87,16 @@
       { id: "rank", name: L.rank, type: "line", yAxisIndex: 1, connectNulls: false, symbolSize: 7, lineStyle: { type: "dashed" },
         data: months.map(function (m) { return m.rank; }) }
     ];
+    // The application and 好差评 rates the score was made of, in % on the score's 0–100 axis (only those weighted).
+    Object.keys(L.rates || {}).forEach(function (key) {
+      var values = months.map(function (m) {
+        var rate = m.service_rates ? m.service_rates[key] : null;
+        return rate === null || rate === undefined ? null : Math.round(rate * 1000) / 10;
+      });
+      if (!values.some(function (v) { return v !== null; })) return;
+      option.series.push({ id: "rate-" + key, name: L.rates[key] + " (%)", type: "line", connectNulls: false,
+        symbolSize: 5, lineStyle: { width: 1.5, type: "dotted" }, data: values });
+    });
     option.graphic = emptyGraphic(!months.some(function (m) { return m.score !== null; }));
     draw("chart-trend", option, null);
   }

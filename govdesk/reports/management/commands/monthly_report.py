@@ -44,9 +44,16 @@ class Command(BaseCommand):
         try:
             self.stdout.write(f"[1/{len(formats) + 1}] reading the statistics of {options['month']} …")
             data = selectors.monthly_report_data(user=reader, month=options["month"])
+            applications = data.get("applications")
             self.stdout.write(
                 f"      {data['overview'].get('total')} orders received, {len(data['hotspots'])} hotspots"
                 + ("" if data["assessment"] is not None else ", no assessment ranking (module absent)")
+                + (
+                    f", {(applications.get('totals') or {}).get('received')} applications received"
+                    if applications is not None
+                    else ", no application statistics (selector absent)"
+                )
+                + f", {data['evaluations']['total']['total']} ratings"
             )
             for step, fmt in enumerate(formats, start=2):
                 self.stdout.write(f"[{step}/{len(formats) + 1}] writing {fmt} …")
