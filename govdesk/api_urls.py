@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("govdesk.org.urls_api")),
     path("", include("govdesk.catalog.urls_api")),
     path("matters/", include("govdesk.matters.urls_api")),
+    path("packages/", include("govdesk.packages.urls_api")),
     path("calendar/", include("govdesk.calendar.urls_api")),
     # Smart dispatch's sub-resources of an order (similar orders) first: the work orders' catch-all comes last.
     path("workorders/", include("govdesk.dispatch.workorder_urls_api")),

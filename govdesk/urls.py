@@ -19,6 +19,11 @@ urlpatterns = [
     path("assessment/", include("govdesk.assessment.urls")),
     path("reports/", include("govdesk.reports.urls")),
     path("matters/", include("govdesk.matters.urls")),
+    path("packages/cases/", include("govdesk.packages.urls_staff")),
+    path("window/packages/", include("govdesk.packages.urls_window")),
+    path("apply/packages/", include("govdesk.packages.urls_online")),
+    # The public guide's packages/<code>/ after packages/cases/ above.
+    path("packages/", include("govdesk.packages.urls_guide")),
     path("applications/", include("govdesk.applications.urls")),
     path("window/", include("govdesk.applications.urls_window")),
     path("apply/", include("govdesk.applications.urls_online")),

@@ -140,9 +140,18 @@ def _local_only_fetcher() -> Any:
 def notice_pdf(*, application: Any, content: NoticeContent) -> bytes:
     """The notice as PDF bytes. Services call it inside the state change's transaction: if it fails, neither the
     state change nor the notice is written."""
+    return html_pdf(notice_html(application=application, content=content))
+
+
+def html_pdf(html: str) -> bytes:
+    """A notice's HTML as PDF bytes, fetching nothing but `data:` URLs (also the package notices' renderer)."""
     from weasyprint import HTML
 
-    html = notice_html(application=application, content=content)
     pdf = HTML(string=html, url_fetcher=_local_only_fetcher()).write_pdf()
     assert pdf is not None
     return bytes(pdf)
+
+
+def date_words(moment: datetime | None) -> str:
+    """2026年11月3日, as the notices write dates."""
+    return _date(moment)

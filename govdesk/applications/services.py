@@ -21,7 +21,7 @@ from govdesk.audit.services import audit_append
 from govdesk.calendar.core import deadline_add_working_days
 from govdesk.calendar.selectors import calendar_get, calendar_years_without_data
 from govdesk.cases.attachments import CheckedFile
-from govdesk.cases.models import CaseEvent, CaseKind, SuspensionKind
+from govdesk.cases.models import Attachment, CaseEvent, CaseKind, SuspensionKind
 from govdesk.cases.services import (
     case_attachments_add,
     case_event_record,
@@ -249,8 +249,8 @@ def _notice_issue(
     reason: str = "",
     approved: bool | None = None,
 ) -> ApplicationNotice:
-    """Number, render and store a notice, as the last write of its action's transaction: if rendering fails the
-    action rolls back with it, and nothing can fail between storing the file and committing but the commit."""
+    """Number, render and store a notice in its action's transaction, after the action's other writes (a decision's
+    just before its event, which the decision's listeners hear): if rendering fails the action rolls back with it."""
     now = clock.now()
     year = timezone.localtime(now).year
     sequence = counter_next(key=f"application-notice:{kind.value}:{year}")
@@ -304,59 +304,143 @@ def application_submit_recorded(*, actor: Any, data: dict[str, Any], ip_address:
     if submission.channel != allowed:
         message = _("Use the channel “%(c)s”.") % {"c": allowed.value}
         raise ValidationFailed(message, fields={"channel": [message]})
-    version = submission.version
-    now = clock.now()
-    received = set(submission.materials)
     clerk = allowed is Channel.WINDOW
     with transaction.atomic():
-        day = timezone.localtime(now).strftime("%Y%m%d")
-        number = f"{NUMBER_PREFIX}{day}{counter_next(key=f'application:{day}'):06d}"
-        application = Application(
-            kind=CaseKind.APPLICATION,
-            number=number,
-            status=Status.SUBMITTED,
-            is_open=True,
-            title=version.name[:200],
-            created_at=now,
-            updated_at=now,
-            created_by=actor,
-            matter=version.matter,
-            matter_version=version,
-            channel=submission.channel,
-            applicant_name=submission.applicant_name,
-            applicant_phone=submission.applicant_phone,
-            applicant_id_number=submission.applicant_id_number,
-            applicant=None if clerk else actor,
-            form=submission.form,
-        )
-        application.save(force_insert=True)
-        case_units_assign(case=application, primary=version.unit)
-        application.save(update_fields=["primary_unit"])
-        materials = ApplicationMaterial.objects.bulk_create(
-            ApplicationMaterial(
-                application=application,
-                code=m.code,
-                name=m.name,
-                required=m.required,
-                received=m.code in received,
-                # Checked at the counter by the clerk; an online upload is checked when the clerk accepts.
-                checked_by=actor if clerk and m.code in received else None,
-                checked_at=now if clerk and m.code in received else None,
-                order=position,
-            )
-            for position, m in enumerate(version.materials.all())
-        )
-        event = case_event_record(
-            case=application,
-            action="submit",
+        return _create(
+            submission,
             actor=actor,
-            to_status=Status.SUBMITTED,
-            is_public=True,
-            note=_("Submitted via %(channel)s.") % {"channel": application.get_channel_display()},
-            data={"channel": application.channel, "matter": version.matter.code, "version": version.version},
+            applicant=None if clerk else actor,
+            received=dict.fromkeys(submission.materials),
+            checked=clerk,
             ip_address=ip_address,
         )
+
+
+def _create(
+    submission: Submission,
+    *,
+    actor: Any,
+    applicant: Any,
+    received: Mapping[str, Attachment | None],
+    checked: bool,
+    data: Mapping[str, Any] | None = None,
+    note: str = "",
+    ip_address: str | None = None,
+) -> Submitted:
+    """Write a new application, its checklist (`received`: code → the material's file, if any) and its submit
+    event. `checked`: the received materials were checked by `actor` (at the counter)."""
+    version = submission.version
+    now = clock.now()
+    day = timezone.localtime(now).strftime("%Y%m%d")
+    number = f"{NUMBER_PREFIX}{day}{counter_next(key=f'application:{day}'):06d}"
+    application = Application(
+        kind=CaseKind.APPLICATION,
+        number=number,
+        status=Status.SUBMITTED,
+        is_open=True,
+        title=version.name[:200],
+        created_at=now,
+        updated_at=now,
+        created_by=actor,
+        matter=version.matter,
+        matter_version=version,
+        channel=submission.channel,
+        applicant_name=submission.applicant_name,
+        applicant_phone=submission.applicant_phone,
+        applicant_id_number=submission.applicant_id_number,
+        applicant=applicant,
+        form=submission.form,
+    )
+    application.save(force_insert=True)
+    case_units_assign(case=application, primary=version.unit)
+    application.save(update_fields=["primary_unit"])
+    materials = ApplicationMaterial.objects.bulk_create(
+        ApplicationMaterial(
+            application=application,
+            code=m.code,
+            name=m.name,
+            required=m.required,
+            received=m.code in received,
+            # Checked at the counter by the clerk; an online upload is checked when the clerk accepts.
+            checked_by=actor if checked and m.code in received else None,
+            checked_at=now if checked and m.code in received else None,
+            attachment=_attachment_share(received.get(m.code), application, actor),
+            order=position,
+        )
+        for position, m in enumerate(version.materials.all())
+    )
+    event = case_event_record(
+        case=application,
+        action="submit",
+        actor=actor,
+        to_status=Status.SUBMITTED,
+        is_public=True,
+        note=note or _("Submitted via %(channel)s.") % {"channel": application.get_channel_display()},
+        data={
+            "channel": application.channel,
+            "matter": version.matter.code,
+            "version": version.version,
+            **(data or {}),
+        },
+        ip_address=ip_address,
+    )
     return Submitted(application=application, materials=materials, event=event)
+
+
+def _attachment_share(source: Attachment | None, application: Application, actor: Any) -> Attachment | None:
+    """`source` (a file of another case) as an attachment of `application` too: the same stored file (named by its
+    content hash), so a material handed in once is attached to every case that needs it."""
+    if source is None:
+        return None
+    return Attachment.objects.create(
+        case=application,
+        file=source.file.name,
+        original_name=source.original_name,
+        content_type=source.content_type,
+        size=source.size,
+        sha256=source.sha256,
+        uploaded_by=_user(actor),
+        uploaded_at=clock.now(),
+    )
+
+
+def application_part_open(
+    *,
+    actor: Any,
+    version: MatterVersion,
+    channel: str,
+    applicant_name: str,
+    applicant_phone: str,
+    applicant_id_number: str,
+    applicant: Any,
+    form: dict[str, Any],
+    received: Mapping[str, Attachment | None],
+    inputs: Sequence[Attachment] = (),
+    note: str = "",
+    data: Mapping[str, Any] | None = None,
+) -> Application:
+    """An application opened as one part of a larger case (a package's part), in the caller's transaction.
+
+    The caller's own service already checked who acts, the form (`form` is this matter's, cleaned) and the materials
+    (`received`: material code → its file, shared with this application), and notified the acceptance with its own
+    notice. So the application is registered and, when every required material is in, accepted at once without a
+    受理通知书 of its own (its clock starts now; a 即办件 is approved on the spot); otherwise it stays at the window,
+    where the clerk treats it as any application. `inputs`: files passed on from other parts (their results),
+    attached to this application; `data` is kept on its submit event (e.g. which package it belongs to)."""
+    submission = Submission(
+        version, channel, applicant_name, applicant_phone, applicant_id_number, dict(form), list(received)
+    )
+    submitted = _create(
+        submission, actor=actor, applicant=applicant, received=received, checked=True, data=data, note=note
+    )
+    application = submitted.application
+    for source in inputs:
+        _attachment_share(source, application, actor)
+    row = transition_for(Status.SUBMITTED, Action.ACCEPT)
+    assert row is not None
+    if _missing(application):
+        return application
+    return _accept(application, row, actor=actor, note="", acceptance_notice=False)
 
 
 # --- at the window ------------------------------------------------------------------------------------------------
@@ -382,6 +466,14 @@ def application_accept(*, application: Application | str, actor: Any, note: str 
     """受理: every required material is in. The promised limit starts now (a 即办件 is decided on the spot)."""
     note = _note(note)
     application, row = _begin(application, actor, Action.ACCEPT)
+    return _accept(application, row, actor=actor, note=note)
+
+
+def _accept(
+    application: Application, row: Transition, *, actor: Any, note: str, acceptance_notice: bool = True
+) -> Application:
+    """The acceptance itself, once the caller checked who may accept. `acceptance_notice=False`: the acceptance is
+    notified by a notice of the case this application is part of (a package's one 受理通知书)."""
     missing = _missing(application)
     _guard(
         not missing,
@@ -408,7 +500,8 @@ def application_accept(*, application: Application | str, actor: Any, note: str 
             data={"instant": True},
             fields=[*fields, *decided],
         )
-        _notice_issue(application, NoticeKind.ACCEPTANCE, actor, materials=received)
+        if acceptance_notice:
+            _notice_issue(application, NoticeKind.ACCEPTANCE, actor, materials=received)
         _notice_issue(application, NoticeKind.RESULT, actor, materials=[], reason=note, approved=True)
         return application
     _move(
@@ -420,7 +513,8 @@ def application_accept(*, application: Application | str, actor: Any, note: str 
         data={"due_at": application.due_at.isoformat(), "limit_days": version.promised_limit_days},
         fields=fields,
     )
-    _notice_issue(application, NoticeKind.ACCEPTANCE, actor, materials=received)
+    if acceptance_notice:
+        _notice_issue(application, NoticeKind.ACCEPTANCE, actor, materials=received)
     return application
 
 
@@ -566,9 +660,10 @@ def application_approve(*, application: Application | str, actor: Any, note: str
     """准予: the unit's decision; the result notice goes to the window for delivery."""
     note = _note(note)
     application, row = _begin(application, actor, Action.APPROVE)
-    _move(application, row, Status.APPROVED, actor=actor, note=note, fields=_decided(application, note))
+    decided = _decided(application, note)
+    # The notice before the event: the decision's listeners (a package passing the result on) find it.
     _notice_issue(application, NoticeKind.RESULT, actor, materials=[], reason=note, approved=True)
-    return application
+    return _move(application, row, Status.APPROVED, actor=actor, note=note, fields=decided)
 
 
 @transaction.atomic
@@ -576,9 +671,9 @@ def application_deny(*, application: Application | str, actor: Any, reason: str)
     """不予准许: with the reasons and the applicant's remedies (行政许可法 第38条第二款)."""
     reason = _note(reason, "reason", required=True)
     application, row = _begin(application, actor, Action.DENY)
-    _move(application, row, Status.DENIED, actor=actor, note=reason, fields=_decided(application, reason))
+    decided = _decided(application, reason)
     _notice_issue(application, NoticeKind.RESULT, actor, materials=[], reason=reason, approved=False)
-    return application
+    return _move(application, row, Status.DENIED, actor=actor, note=reason, fields=decided)
 
 
 @transaction.atomic

@@ -17,6 +17,8 @@ class CaseKind(models.TextChoices):
     APPLICATION = "application", _("Application")
     # 好差评 整改: a bad rating's rectification by the responsible unit.
     RECTIFICATION = "rectification", _("Rectification")
+    # 一件事一次办: a package application, the parent of one application per bundled matter.
+    PACKAGE = "package", _("Package application")
 
 
 class Case(models.Model):

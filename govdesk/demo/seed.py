@@ -29,6 +29,8 @@ from govdesk.matters.models import Matter
 from govdesk.matters.transfer import matters_import
 from govdesk.org.models import Role, Unit, UnitKind, User
 from govdesk.org.services import STAFF_ROLES, role_groups_sync
+from govdesk.packages.models import Package
+from govdesk.packages.transfer import packages_import
 from govdesk.security.selectors import twofactor_required
 
 from .applications import SOURCE_APPLICATION, SOURCE_RATING, ApplicationPlanner, HallExecutor, RatingPlanner
@@ -40,6 +42,7 @@ from .selectors import demo_accounts_wanted
 DEMO_TOTP_DEVICE = "demo"
 CATEGORIES_CSV = Path(__file__).resolve().parents[1] / "catalog" / "data" / "categories.csv"
 DEMO_CATALOGUE = Path(__file__).resolve().parents[1] / "matters" / "data" / "demo_catalogue.json"
+DEMO_PACKAGES = Path(__file__).resolve().parents[1] / "packages" / "data" / "demo_packages.json"
 
 
 def demo_categories_ensure() -> int:
@@ -212,6 +215,22 @@ def demo_catalogue_ensure() -> int:
     result = matters_import(content=DEMO_CATALOGUE.read_bytes(), filename=DEMO_CATALOGUE.name, commit=True)
     if result.errors:
         raise ValidationFailed(f"{DEMO_CATALOGUE.name}: {result.errors[0]}")
+    return result.created
+
+
+def demo_packages_ensure() -> int:
+    """Load the shipped packages (一件事) when the database has none; returns how many were created.
+
+    They bundle matters of the shipped catalogue, so the catalogue is imported first (unchanged matters write
+    nothing; a database seeded before the packages came gets the matters they added)."""
+    if Package.objects.exists():
+        return 0
+    matters = matters_import(content=DEMO_CATALOGUE.read_bytes(), filename=DEMO_CATALOGUE.name, commit=True)
+    if matters.errors:
+        raise ValidationFailed(f"{DEMO_CATALOGUE.name}: {matters.errors[0]}")
+    result = packages_import(content=DEMO_PACKAGES.read_bytes(), filename=DEMO_PACKAGES.name, commit=True)
+    if result.errors:
+        raise ValidationFailed(f"{DEMO_PACKAGES.name}: {result.errors[0]}")
     return result.created
 
 

@@ -32,6 +32,10 @@ ADMIN_ROLE_PERMISSIONS: dict[str, list[PermissionSpec]] = {
     Role.SYSADMIN: [
         ("catalog", None),
         ("matters", None),
+        # The package catalogue (一件事): its definitions and uploads, not the package applications (cases).
+        ("packages", "package"),
+        ("packages", "packageversion"),
+        ("packages", "packageupload"),
         ("govcalendar", None),
         ("org", "unit"),
         ("dispatch", "dispatchsettings"),

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "govdesk.cases",
     "govdesk.workorders",
     "govdesk.applications",
+    "govdesk.packages",
     "govdesk.dispatch",
     "govdesk.open311",
     "govdesk.stats",

@@ -21,7 +21,13 @@ NAVIGATION: tuple[tuple[str, Any, frozenset[str]], ...] = (
     ("evaluations:unit", _("Rectifications"), frozenset({Role.HANDLER, Role.UNIT_ADMIN})),
     ("window:counter", _("Window"), frozenset({Role.WINDOW_CLERK})),
     ("applications:list", _("Applications"), frozenset({Role.WINDOW_CLERK, Role.HANDLER, Role.UNIT_ADMIN})),
+    (
+        "package_staff:list",
+        _("Package applications"),
+        frozenset({Role.WINDOW_CLERK, Role.HANDLER, Role.UNIT_ADMIN, Role.SUPERVISOR, Role.LEADER}),
+    ),
     ("online:index", _("Apply online"), frozenset({Role.CITIZEN})),
+    ("package_online:index", _("One thing, done once"), frozenset({Role.CITIZEN})),
     ("evaluations:pad", _("Rating pad"), frozenset({Role.WINDOW_CLERK, Role.OPERATOR})),
     ("evaluations:rates", _("Rating rates"), frozenset({Role.LEADER})),
     ("stats:dashboard", _("Statistics"), frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.LEADER, Role.UNIT_ADMIN})),

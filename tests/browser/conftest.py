@@ -39,6 +39,16 @@ def browser() -> Iterator[Any]:
         instance.close()
 
 
+@pytest.fixture(autouse=True)
+def pages_closed(browser: Any) -> Iterator[None]:
+    """Close every page a test opened. A page left open (the hall's call display polls every few seconds) keeps
+    calling the live server for the rest of the session, from its threads, while other tests run: CPython 3.11's
+    ast.parse is not safe beside running threads (gh-106905), and the layer test failed on it."""
+    yield
+    for context in list(browser.contexts):
+        context.close()
+
+
 @pytest.fixture
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)

@@ -6,107 +6,160 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0001_initial'),
-        ('org', '0001_initial'),
+        ("cases", "0001_initial"),
+        ("org", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='attachment',
-            name='uploaded_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="attachment",
+            name="uploaded_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+            model_name="case",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="created by",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='primary_unit',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit', verbose_name='primary unit'),
+            model_name="case",
+            name="primary_unit",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="org.unit",
+                verbose_name="primary unit",
+            ),
         ),
         migrations.AddField(
-            model_name='attachment',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='cases.case'),
+            model_name="attachment",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="attachments", to="cases.case"
+            ),
         ),
         migrations.AddField(
-            model_name='caseevent',
-            name='actor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="caseevent",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='caseevent',
-            name='actor_unit',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='org.unit'),
+            model_name="caseevent",
+            name="actor_unit",
+            field=models.ForeignKey(
+                blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to="org.unit"
+            ),
         ),
         migrations.AddField(
-            model_name='caseevent',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='cases.case'),
+            model_name="caseevent",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="events", to="cases.case"
+            ),
         ),
         migrations.AddField(
-            model_name='caseunit',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='cases.case'),
+            model_name="caseunit",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="assignments", to="cases.case"
+            ),
         ),
         migrations.AddField(
-            model_name='caseunit',
-            name='unit',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='case_assignments', to='org.unit'),
+            model_name="caseunit",
+            name="unit",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="case_assignments", to="org.unit"
+            ),
         ),
         migrations.AddField(
-            model_name='extensionrequest',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='extensions', to='cases.case'),
+            model_name="extensionrequest",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="extensions", to="cases.case"
+            ),
         ),
         migrations.AddField(
-            model_name='extensionrequest',
-            name='requested_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="extensionrequest",
+            name="requested_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='extensionrequest',
-            name='reviewed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="extensionrequest",
+            name="reviewed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='extensionrequest',
-            name='unit',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit'),
+            model_name="extensionrequest",
+            name="unit",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="org.unit"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['primary_unit', 'status'], name='cases_case_primary_3e0757_idx'),
+            model_name="case",
+            index=models.Index(fields=["primary_unit", "status"], name="cases_case_primary_3e0757_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['kind', 'created_at'], name='cases_case_kind_0393c1_idx'),
+            model_name="case",
+            index=models.Index(fields=["kind", "created_at"], name="cases_case_kind_0393c1_idx"),
         ),
         migrations.AddIndex(
-            model_name='caseevent',
-            index=models.Index(fields=['case', 'occurred_at'], name='cases_casee_case_id_a1f72b_idx'),
+            model_name="caseevent",
+            index=models.Index(fields=["case", "occurred_at"], name="cases_casee_case_id_a1f72b_idx"),
         ),
         migrations.AddIndex(
-            model_name='caseunit',
-            index=models.Index(fields=['unit', 'is_active'], name='cases_caseu_unit_id_936188_idx'),
+            model_name="caseunit",
+            index=models.Index(fields=["unit", "is_active"], name="cases_caseu_unit_id_936188_idx"),
         ),
         migrations.AddConstraint(
-            model_name='caseunit',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_active', True)), fields=('case', 'unit'), name='caseunit_one_active_per_unit'),
+            model_name="caseunit",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_active", True)), fields=("case", "unit"), name="caseunit_one_active_per_unit"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='caseunit',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_active', True), ('role', 'primary')), fields=('case',), name='caseunit_one_active_primary'),
+            model_name="caseunit",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_active", True), ("role", "primary")),
+                fields=("case",),
+                name="caseunit_one_active_primary",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='extensionrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('case',), name='extension_one_pending_per_case'),
+            model_name="extensionrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "pending")), fields=("case",), name="extension_one_pending_per_case"
+            ),
         ),
     ]

@@ -5,36 +5,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_initial'),
-        ('org', '0001_initial'),
+        ("cases", "0002_initial"),
+        ("org", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('is_open', True), ('is_overdue', False)), fields=['due_at'], name='case_open_due'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("is_open", True), ("is_overdue", False)), fields=["due_at"], name="case_open_due"
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('is_open', False), models.Q(('is_due_soon', True), ('is_sign_overdue', True), ('is_overdue', True), _connector='OR')), fields=['id'], name='case_closed_flagged'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(
+                    ("is_open", False),
+                    models.Q(("is_due_soon", True), ("is_sign_overdue", True), ("is_overdue", True), _connector="OR"),
+                ),
+                fields=["id"],
+                name="case_closed_flagged",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('is_open', True), ('signed_at__isnull', True)), fields=['sign_due_at'], name='case_open_unsigned'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("is_open", True), ("signed_at__isnull", True)),
+                fields=["sign_due_at"],
+                name="case_open_unsigned",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('is_due_soon', True)), fields=['due_at'], name='case_flag_due_soon'),
+            model_name="case",
+            index=models.Index(condition=models.Q(("is_due_soon", True)), fields=["due_at"], name="case_flag_due_soon"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('is_overdue', True)), fields=['due_at'], name='case_flag_overdue'),
+            model_name="case",
+            index=models.Index(condition=models.Q(("is_overdue", True)), fields=["due_at"], name="case_flag_overdue"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('is_sign_overdue', True)), fields=['sign_due_at'], name='case_flag_sign_overdue'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("is_sign_overdue", True)), fields=["sign_due_at"], name="case_flag_sign_overdue"
+            ),
         ),
     ]

@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0003_deadline_sweep_indexes'),
+        ("cases", "0003_deadline_sweep_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='case',
-            name='kind',
-            field=models.CharField(choices=[('workorder', 'Work order'), ('application', 'Application'), ('rectification', 'Rectification')], editable=False, max_length=20, verbose_name='kind'),
+            model_name="case",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("workorder", "Work order"),
+                    ("application", "Application"),
+                    ("rectification", "Rectification"),
+                ],
+                editable=False,
+                max_length=20,
+                verbose_name="kind",
+            ),
         ),
     ]

@@ -6,33 +6,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_case_kinds_application_rectification'),
+        ("cases", "0004_case_kinds_application_rectification"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CaseSuspension',
+            name="CaseSuspension",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('hearing', 'Hearing'), ('testing', 'Testing / inspection'), ('expert_review', 'Expert review'), ('other', 'Other')], default='other', max_length=20, verbose_name='kind')),
-                ('reason', models.TextField(verbose_name='reason')),
-                ('started_at', models.DateTimeField(verbose_name='started at')),
-                ('ended_at', models.DateTimeField(blank=True, null=True, verbose_name='ended at')),
-                ('working_days', models.PositiveSmallIntegerField(default=0, verbose_name='working days')),
-                ('previous_due_at', models.DateTimeField(blank=True, null=True, verbose_name='deadline before')),
-                ('new_due_at', models.DateTimeField(blank=True, null=True, verbose_name='deadline after')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='suspensions', to='cases.case')),
-                ('ended_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('started_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("hearing", "Hearing"),
+                            ("testing", "Testing / inspection"),
+                            ("expert_review", "Expert review"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="reason")),
+                ("started_at", models.DateTimeField(verbose_name="started at")),
+                ("ended_at", models.DateTimeField(blank=True, null=True, verbose_name="ended at")),
+                ("working_days", models.PositiveSmallIntegerField(default=0, verbose_name="working days")),
+                ("previous_due_at", models.DateTimeField(blank=True, null=True, verbose_name="deadline before")),
+                ("new_due_at", models.DateTimeField(blank=True, null=True, verbose_name="deadline after")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="suspensions", to="cases.case"
+                    ),
+                ),
+                (
+                    "ended_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'suspension',
-                'verbose_name_plural': 'suspensions',
-                'ordering': ['started_at', 'id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('ended_at__isnull', True)), fields=('case',), name='suspension_one_open')],
+                "verbose_name": "suspension",
+                "verbose_name_plural": "suspensions",
+                "ordering": ["started_at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("ended_at__isnull", True)), fields=("case",), name="suspension_one_open"
+                    )
+                ],
             },
         ),
     ]

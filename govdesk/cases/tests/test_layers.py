@@ -25,6 +25,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("matters",),
     ("cases",),
     ("workorders", "applications"),
+    # A package application is a parent case whose parts are applications.
+    ("packages",),
     ("dispatch", "open311", "stats", "supervision", "evaluations", "assessment", "reports", "ops"),
     ("web", "demo"),
 ]
@@ -38,6 +40,7 @@ TEST_IMPORTS_ALLOWED: dict[str, set[str]] = {
     "workorders": {"open311"},  # Open311 submissions are work orders
     "open311": {"demo"},  # the demo's Open311 client key
     "matters": {"demo"},  # the demo catalogue is imported over the demo district's units
+    "packages": {"demo"},  # the demo packages are imported over the demo district's units and catalogue
 }
 
 

@@ -36,12 +36,20 @@
     highlight(0);
   }
 
+  function fetchResults(url, q) {
+    return fetch(url + "?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : { results: [] }; })
+      .then(function (data) { return data.results || []; });
+  }
+
+  // data-lookup-more: a second source (the packages, 一件事) listed after the first one's results.
   function lookup() {
     var q = input.value.trim();
     if (!q) { show([]); return; }
-    fetch(input.dataset.lookup + "?q=" + encodeURIComponent(q), { credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.json() : { results: [] }; })
-      .then(function (data) { if (input.value.trim() === q) { show(data.results); } })
+    var sources = [input.dataset.lookup];
+    if (input.dataset.lookupMore) { sources.push(input.dataset.lookupMore); }
+    Promise.all(sources.map(function (url) { return fetchResults(url, q); }))
+      .then(function (lists) { if (input.value.trim() === q) { show([].concat.apply([], lists)); } })
       .catch(function () { /* the search button still works without the type-ahead */ });
   }
 

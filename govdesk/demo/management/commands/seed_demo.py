@@ -82,8 +82,11 @@ class Command(BaseCommand):
                 accounts = seed.demo_accounts_ensure(password=password)
                 # Before the history: its applications need the catalogue, and its audit events come first.
                 matters = seed.demo_catalogue_ensure()
+                packages = seed.demo_packages_ensure()
             if matters:
                 self.stdout.write(f"matters: loaded {matters} from the shipped demo catalogue")
+            if packages:
+                self.stdout.write(f"packages: loaded {packages} from the shipped demo packages")
             if add_orders:
                 # The service hall's history comes with a fresh one only, so the audit trail stays in time order.
                 with_hall = not Application.objects.exists() and not Evaluation.objects.exists()

@@ -1,0 +1,211 @@
+"""What the package pages show, in rows a template prints: the merged checklist (each material once, with the matters
+it serves) and the parts (unit, status, deadline, result or reason). Built from objects the selectors read; no query
+of its own beyond the relations those objects carry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from govdesk.applications.models import StatusChoices
+from govdesk.applications.states import Status
+
+from .models import PackageApplication, PackagePart, PackageVersion, PartState
+
+
+@dataclass
+class ChecklistRow:
+    code: str
+    name: str
+    required: bool
+    matters: list[str]
+    # None on a definition's checklist (nothing handed in yet); True/False on an application's.
+    received: bool | None = None
+    defect: str = ""
+
+
+@dataclass
+class PartRow:
+    matter_code: str
+    matter_name: str
+    unit_name: str
+    status: str
+    status_label: str
+    due_at: datetime | None = None
+    outcome: str = ""
+    number: str = ""
+    link: str = ""
+    overdue: bool = False
+    can_urge: bool = False
+    waits_for: list[str] = field(default_factory=list)
+
+
+def _matter_names(version: PackageVersion) -> dict[str, str]:
+    return {item.matter.code: item.matter.name for item in version.items.select_related("matter")}
+
+
+def checklist_rows(version: PackageVersion, receipts: list[Any] | None = None) -> list[ChecklistRow]:
+    """The merged materials of `version`; with `receipts` (an application's checklist), what was handed in."""
+    names = _matter_names(version)
+    rows = []
+    by_code = {r.code: r for r in receipts or []}
+    for material in version.materials.order_by("order", "code"):
+        served = []
+        for source in material.sources or []:
+            name = names.get(source.get("matter", ""), source.get("matter", ""))
+            if name and name not in served:
+                served.append(name)
+        receipt = by_code.get(material.code)
+        rows.append(
+            ChecklistRow(
+                code=material.code,
+                name=material.name,
+                required=receipt.required if receipt is not None else material.required,
+                matters=served,
+                received=receipt.received if receipt is not None else None,
+                defect=receipt.defect if receipt is not None else "",
+            )
+        )
+    # A receipt whose material the version no longer lists (it cannot happen: the application keeps its version),
+    # shown rather than lost.
+    known = {row.code for row in rows}
+    for receipt in receipts or []:
+        if receipt.code not in known:
+            rows.append(
+                ChecklistRow(receipt.code, receipt.name, receipt.required, [], receipt.received, receipt.defect)
+            )
+    return rows
+
+
+def _outcome(part: PackagePart) -> str:
+    application = part.application
+    if part.state == PartState.CANCELLED:
+        return part.reason or str(PartState.CANCELLED.label)
+    if application is None:
+        return ""
+    if application.status in (Status.DENIED, Status.REFUSED) or (
+        application.status == Status.CLOSED and application.decision_reason
+    ):
+        return application.decision_reason or ""
+    if application.status in (Status.APPROVED, Status.CLOSED):
+        return _("Approved")
+    return ""
+
+
+def part_rows(
+    package_application: PackageApplication,
+    parts: list[PackagePart],
+    *,
+    link_to: Callable[[Any], str] | None = None,
+    can_urge: bool = False,
+) -> list[PartRow]:
+    """One row per part: a started part shows its application's status and deadline; a waiting part the parts it
+    waits for; a cancelled part the reason (which part it needed). `link_to(application)`: the address of the part's
+    own page for this viewer, "" where they may not open it."""
+    names = {p.matter.code: p.matter.name for p in parts}
+    waiting_on = {p.item.matter.code: list(p.item.depends_on or []) for p in parts}
+    now = timezone.now()
+    rows = []
+    for part in parts:
+        application = part.application
+        code = part.matter.code
+        unit = application.primary_unit if application is not None else None
+        unit = unit or part.matter.unit
+        row = PartRow(
+            matter_code=code,
+            matter_name=part.matter.name,
+            unit_name=unit.name if unit is not None else "",
+            status=part.state,
+            status_label=str(PartState(part.state).label) if part.state in PartState.values else part.state,
+            outcome=_outcome(part),
+        )
+        if application is not None:
+            row.status = application.status
+            row.status_label = str(dict(StatusChoices.choices).get(application.status, application.status))
+            row.due_at = application.due_at
+            row.number = application.number
+            row.overdue = bool(
+                application.is_overdue or (application.is_open and application.due_at and application.due_at < now)
+            )
+            if link_to is not None:
+                row.link = link_to(application)
+            row.can_urge = (
+                can_urge
+                and application.is_open
+                and application.status
+                in (
+                    Status.HANDLING,
+                    Status.SUSPENDED,
+                )
+            )
+        elif part.state == PartState.WAITING:
+            row.waits_for = [names.get(c, c) for c in waiting_on.get(code, [])]
+            if row.waits_for:
+                row.outcome = _("Starts when %(parts)s is approved.") % {"parts": "、".join(row.waits_for)}
+        rows.append(row)
+    return rows
+
+
+@dataclass
+class ChartBar:
+    label: str
+    status: str
+    x: float  # percent of the chart's width where the part started
+    width: float  # percent of the width it ran (to its decision, or to now)
+    due_x: float | None  # percent where its own deadline falls
+    late: bool
+
+
+@dataclass
+class PartsChart:
+    """The parts on one time axis from the package's acceptance, against the promised total (`limit_x`)."""
+
+    bars: list[ChartBar]
+    limit_x: float | None
+    height: int
+
+
+CHART_ROW = 26
+
+
+def parts_chart(package_application: PackageApplication, parts: list[PackagePart]) -> PartsChart | None:
+    """Where each started part stands against the package's promised total: a bar from the part's acceptance to its
+    decision (or to now), a tick at its own deadline, a line at the package's. None before acceptance."""
+    start = package_application.accepted_at
+    if start is None:
+        return None
+    now = timezone.now()
+    spans = []
+    for part in parts:
+        application = part.application
+        if application is None:
+            continue
+        begin = application.accepted_at or application.created_at
+        end = application.decided_at or (now if application.is_open else application.closed_at) or now
+        spans.append((part.matter.name, application.status, begin, end, application.due_at))
+    moments: list[datetime] = [now, *(s[3] for s in spans), *(s[4] for s in spans if s[4] is not None)]
+    if package_application.due_at is not None:
+        moments.append(package_application.due_at)
+    total = max((m - start).total_seconds() for m in moments) or 1.0
+
+    def at(moment: datetime) -> float:
+        return round(max(0.0, min(100.0, (moment - start).total_seconds() / total * 100)), 2)
+
+    bars = [
+        ChartBar(
+            label=name,
+            status=status,
+            x=at(begin),
+            width=max(0.5, round(at(end) - at(begin), 2)),
+            due_x=at(due) if due is not None else None,
+            late=due is not None and end > due,
+        )
+        for name, status, begin, end, due in spans
+    ]
+    limit = at(package_application.due_at) if package_application.due_at is not None else None
+    return PartsChart(bars=bars, limit_x=limit, height=len(bars) * CHART_ROW + 8)
