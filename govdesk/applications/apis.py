@@ -15,7 +15,7 @@ from django.conf import settings
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -99,9 +99,26 @@ class ApplicationListCreateApi(APIView):
         return paginator.get_paginated_response(data)
 
     @extend_schema(
-        request=ApplicationCreateInput,
-        responses={201: ApplicationDetailSerializer, **error_responses(400, 401, 403)},
+        # The case types built on applications (a package: `"package"` instead of `"matter"`) add their variants
+        # through hooks, evaluated when the schema is generated (after every app's ready()).
+        request=PolymorphicProxySerializer(
+            component_name="ApplicationSubmission",
+            serializers=lambda: [ApplicationCreateInput, *hooks.case_api_create_schemas()[0]],
+            resource_type_field_name=None,
+        ),
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="ApplicationSubmitted",
+                serializers=lambda: [ApplicationDetailSerializer, *hooks.case_api_create_schemas()[1]],
+                resource_type_field_name=None,
+            ),
+            **error_responses(400, 401, 403),
+        },
         summary="Submit an application",
+        description="Register (window) or file (online) an application for a matter (`matter`), or a package "
+        "application (一件事) with `package` (a package code) instead of `matter`: `form` then holds the merged "
+        "form's fields and `materials` the merged materials' codes. A package's answer carries `kind: package` "
+        "and `parts` (one per bundled matter, from the acceptance on).",
     )
     def post(self, request: Request) -> Response:
         other = hooks.case_api_for_body(request.data)

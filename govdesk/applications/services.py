@@ -44,6 +44,7 @@ from govdesk.matters.services import matter_form_validate
 from govdesk.org.models import Role
 
 from . import notices
+from .hooks import application_lock_first
 from .models import Application, ApplicationMaterial, ApplicationNotice, Channel, Delivery, NoticeKind
 from .permissions import (
     application_can_reveal,
@@ -155,6 +156,7 @@ def _not_found(number: str) -> NotFound:
 
 def _locked(application: Application | str) -> Application:
     number = application if isinstance(application, str) else application.number
+    application_lock_first(number)  # the rows above an application (its package) first: see hooks.py
     locked = (
         Application.objects.select_for_update(of=("self", "case_ptr"))
         .select_related("matter_version", "matter_version__unit", "matter")

@@ -88,7 +88,8 @@ class PackageVersionForm(forms.ModelForm):
         label=gettext_lazy("Merged materials"),
         help_text=gettext_lazy(
             'JSON list: [{"code": "P01", "name": ..., "required": true, "sources": [{"matter": code, "material": '
-            "code}]}]."
+            'code, optionally "from_result_of": the code of a matter it depends on, whose result is this material '
+            "(not asked of the applicant)}]}]."
         ),
     )
 

@@ -58,6 +58,56 @@ class PackageCreateInput(serializers.Serializer):
     materials = MaterialCodesField(required=False, help_text="Codes of the merged materials received.")
 
 
+class PackagePartOutput(serializers.Serializer):
+    """Documentation of a part in the package's answer (the body is built by `_part_data`)."""
+
+    number = serializers.CharField(allow_null=True, help_text="The part's application number; null while waiting.")
+    matter = serializers.CharField(help_text="The bundled matter's code.")
+    matter_name = serializers.CharField()
+    unit = serializers.CharField(allow_null=True, help_text="The implementing unit's code.")
+    status = serializers.CharField(
+        help_text="waiting (for a part it depends on), cancelled (a part it needs was not approved), or the "
+        "application's status."
+    )
+    due_at = serializers.DateTimeField(allow_null=True)
+    depends_on = serializers.ListField(child=serializers.CharField(), help_text="Matter codes this part waits for.")
+    reason = serializers.CharField(allow_blank=True)
+
+
+class PackageApplicationOutput(serializers.Serializer):
+    """Documentation of a package application's body (`POST /applications/` 201 with `"package"`, and `GET
+    /applications/{number}/` for a package's number); built by `package_application_data`, not by this class."""
+
+    number = serializers.CharField()
+    kind = serializers.CharField(help_text='Always "package".')
+    package = serializers.CharField(help_text="The package's code.")
+    package_name = serializers.CharField()
+    version = serializers.IntegerField()
+    status = serializers.CharField(help_text="submitted, correction, refused, handling, decided or closed.")
+    status_display = serializers.CharField()
+    lead_unit = serializers.CharField(help_text="The lead unit's code.")
+    channel = serializers.CharField()
+    applicant_name = serializers.CharField()
+    applicant_phone = serializers.CharField(help_text="Masked.")
+    applicant_id_number = serializers.CharField(help_text="Masked.")
+    promised_limit_days = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    delivery = serializers.CharField(allow_blank=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    form = serializers.DictField(help_text="The merged form's answers (empty for a part's own unit).")
+    materials = serializers.ListField(child=serializers.DictField(), help_text="The merged checklist.")
+    missing_materials = serializers.ListField(child=serializers.CharField())
+    parts = PackagePartOutput(many=True, help_text="One per bundled matter, from the acceptance on; empty before.")
+    notices = serializers.ListField(child=serializers.DictField())
+    allowed_actions = serializers.ListField(child=serializers.CharField())
+    can_urge = serializers.BooleanField()
+    timeline = serializers.ListField(child=serializers.DictField())
+
+
 class PackageUrgeInput(serializers.Serializer):
     note = _text(required=False)
 
@@ -256,4 +306,6 @@ PACKAGE_CASE_API = CaseApi(
     action=package_action,
     notice=package_notice,
     material_file=package_material_file,
+    create_input=PackageCreateInput,
+    created_output=PackageApplicationOutput,
 )

@@ -746,6 +746,8 @@ class _Shared:
     answers: dict[str, Any]
     forms: dict[str, dict[str, Any]]
     received: dict[str, dict[str, Attachment | None]]
+    # matter code → {its material code: the matter whose result provides it} (`from_result_of`)
+    produced: dict[str, dict[str, str]]
 
 
 def _shared(package_application: PackageApplication) -> _Shared:
@@ -755,14 +757,18 @@ def _shared(package_application: PackageApplication) -> _Shared:
     except ValidationFailed:
         forms = {}  # see _matter_form
     receipts = {r.code: r for r in package_application.materials.select_related("attachment")}
+    parts = set(package_application.parts.values_list("matter__code", flat=True))
     received: dict[str, dict[str, Attachment | None]] = {}
+    produced: dict[str, dict[str, str]] = {}
     for material in package_application.package_version.materials.all():
         receipt = receipts.get(material.code)
-        if receipt is None or not receipt.received:
-            continue
         for source in material.sources:
-            received.setdefault(source["matter"], {})[source["material"]] = receipt.attachment
-    return _Shared(answers, forms, received)
+            if source.get("from_result_of") in parts:
+                # Not the applicant's copy: the producing part's result notice, when this part starts.
+                produced.setdefault(source["matter"], {})[source["material"]] = source["from_result_of"]
+            elif receipt is not None and receipt.received:
+                received.setdefault(source["matter"], {})[source["material"]] = receipt.attachment
+    return _Shared(answers, forms, received, produced)
 
 
 def _matter_form(shared: _Shared, part: PackagePart) -> dict[str, Any]:
@@ -789,18 +795,30 @@ def _part_start(
         raise InvalidTransition(_("The matter %(code)s has no published version.") % {"code": part.matter.code})
     inputs = []
     notices_passed: list[ApplicationNotice] = []
-    for need in needs:
+    received = dict(shared.received.get(part.matter.code, {}))
+    produced = shared.produced.get(part.matter.code, {})
+    as_materials: list[tuple[str, PackagePart, ApplicationNotice]] = []
+    for need in _producers(part, needs, produced):
         if need.application is None:
             continue
         notice = _result_notice(need.application)
+        materials = [code for code, producer in produced.items() if producer == need.matter.code]
         inputs.append(
             {
                 "matter": need.matter.code,
                 "application": need.application.number,
                 "notice": notice.number if notice else "",
+                **({"materials": materials} if materials else {}),
             }
         )
-        if notice is not None:
+        if notice is None:
+            continue
+        if materials:
+            # The result notice is that material, received: shared the way a handed-in material is.
+            for code in materials:
+                received[code] = _notice_file(notice)
+                as_materials.append((code, need, notice))
+        else:
             notices_passed.append(notice)
     application = application_part_open(
         actor=actor,
@@ -811,13 +829,31 @@ def _part_start(
         applicant_id_number=package_application.applicant_id_number,
         applicant=package_application.applicant,
         form=_matter_form(shared, part),
-        received=shared.received.get(part.matter.code, {}),
+        received=received,
         note=_("Part of package application %(n)s (%(p)s).")
         % {"n": package_application.number, "p": package_application.package_version.name},
         data={"package": package_application.number, "inputs": inputs},
     )
     for notice in notices_passed:
         _notice_attach(application, notice, actor)
+    names = {m.code: m.name for m in version.materials.all()}
+    for code, need, notice in as_materials:
+        case_event_record(
+            case=application,
+            action="material-from-result",
+            actor=actor,
+            from_status=application.status,
+            to_status=application.status,
+            is_public=True,
+            note=_("“%(material)s” is the result of “%(matter)s” (%(application)s, notice %(notice)s).")
+            % {
+                "material": names.get(code, code),
+                "matter": need.matter.name,
+                "application": need.application.number if need.application else "",
+                "notice": notice.number,
+            },
+            data={"material": code, "matter": need.matter.code, "notice": notice.number},
+        )
     part.application, part.state = application, PartState.STARTED
     part.save(update_fields=["application", "state"])
     case_event_record(
@@ -828,6 +864,32 @@ def _part_start(
         to_status=package_application.status,
         is_public=True,
         data={"matter": part.matter.code, "application": application.number, "inputs": inputs},
+    )
+
+
+def _producers(part: PackagePart, needs: Sequence[PackagePart], produced: dict[str, str]) -> list[PackagePart]:
+    """The parts whose results this part receives: those it needs, plus any further part it depends on through
+    them whose result stands for one of its materials (`from_result_of` may name a transitive dependency)."""
+    found = list(needs)
+    known = {need.matter.code for need in needs}
+    wanted = set(produced.values()) - known
+    if wanted:
+        found += list(
+            part.package_application.parts.select_related("matter", "application").filter(matter__code__in=wanted)
+        )
+    return found
+
+
+def _notice_file(notice: ApplicationNotice) -> Attachment:
+    """An unsaved attachment describing a result notice's stored file, for the applications' services to share."""
+    with notice.file.open("rb") as handle:
+        content = handle.read()
+    return Attachment(
+        file=notice.file.name,
+        original_name=f"{notice.number}.pdf"[:200],
+        content_type="application/pdf",
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
     )
 
 
@@ -886,6 +948,7 @@ def _status_derive(package_application: PackageApplication, actor: Any) -> None:
         now = clock.now()
         decision_due_at = package_application.due_at
         package_application.decided_at = now
+        package_application.decision_due_at = decision_due_at
         data: dict[str, Any] = {
             "parts": dict(zip([p.matter.code for p in _parts(package_application)], states, strict=True)),
             "decision_due_at": decision_due_at.isoformat() if decision_due_at is not None else None,
@@ -904,7 +967,7 @@ def _status_derive(package_application: PackageApplication, actor: Any) -> None:
             actor=actor,
             note=_("Every part is decided."),
             data=data,
-            fields=["decided_at", "due_at"],
+            fields=["decided_at", "decision_due_at", "due_at"],
         )
     if target == Status.CLOSED:
         _move(
@@ -914,6 +977,17 @@ def _status_derive(package_application: PackageApplication, actor: Any) -> None:
             actor=actor,
             note=_("Every part is closed."),
         )
+
+
+def package_lock_for_part(number: str) -> None:
+    """Lock the package an application is a part of, if any (registered as the applications' lock-first hook): a
+    clerk's action on a part then takes package → part, the order package_deliver and the listener use, instead of
+    part → package (which deadlocked against a delivery of the whole package). A no-op for other applications."""
+    package_id = (
+        PackagePart.objects.filter(application__number=number).values_list("package_application_id", flat=True).first()
+    )
+    if package_id is not None:
+        PackageApplication.objects.select_for_update(of=("self", "case_ptr")).filter(pk=package_id).first()
 
 
 def package_parts_advance(*, package_application_id: int, actor: Any) -> None:

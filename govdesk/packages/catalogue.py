@@ -35,6 +35,9 @@ MAX_ITEMS = 20
 VERSION_ATTRS = ("name", "life_event", "lead_unit", "description", "promised_limit_days", "fields")
 ITEM_KEYS = ("matter", "order", "depends_on", "condition", "field_map")
 MATERIAL_KEYS = ("code", "name", "required", "sources", "order")
+# A source's keys: the matter's material it stands for and, when that document is the result of a part the matter
+# depends on (出生医学证明 for 出生登记), the producing matter's code: the applicant is not asked for it.
+SOURCE_KEYS = frozenset({"matter", "material", "from_result_of"})
 
 
 # --- the rules of a condition ---------------------------------------------------------------------------------------
@@ -255,9 +258,16 @@ def package_form_validate(*, version: PackageVersion, data: Any) -> dict[str, di
     return forms
 
 
-def package_materials_needed(version: PackageVersion, form: dict[str, Any]) -> list[dict[str, Any]]:
-    """The merged materials this (cleaned) form needs: [{"material": PackageMaterial, "required": bool,
-    "matters": [codes of the needed matters it serves]}], a material required when a needed matter requires it."""
+def package_materials_needed(
+    version: PackageVersion, form: dict[str, Any], *, with_provided: bool = False
+) -> list[dict[str, Any]]:
+    """The merged materials this (cleaned) form asks of the applicant: [{"material": PackageMaterial, "required":
+    bool, "matters": [codes of the needed matters it serves], "provided_by": {matter code: producing matter code}}], a
+    material required when a needed matter requires it.
+
+    A material a needed matter receives from the result of a part it depends on (`from_result_of` on its source, the
+    producing matter needed too) is not asked of the applicant for that matter; a material every needed matter so
+    receives is left out, unless `with_provided` (the guide lists it, saying which result provides it)."""
     needed = {item.matter.code: item for item in package_items_needed(version, form)}
     required_codes: dict[str, set[str]] = {}
     for code, item in needed.items():
@@ -265,15 +275,25 @@ def package_materials_needed(version: PackageVersion, form: dict[str, Any]) -> l
         required_codes[code] = {m.code for m in matter_version.materials.all() if m.required}
     result = []
     for material in version.materials.order_by("order", "code"):
-        serves = [source["matter"] for source in material.sources if source["matter"] in needed]
-        if not serves:
+        sources = [source for source in material.sources if source["matter"] in needed]
+        if not sources:
             continue
-        required = any(
-            source["material"] in required_codes.get(source["matter"], set())
-            for source in material.sources
-            if source["matter"] in needed
+        provided_by = {
+            source["matter"]: source["from_result_of"] for source in sources if source.get("from_result_of") in needed
+        }
+        asked = [source for source in sources if source["matter"] not in provided_by]
+        if not asked and not with_provided:
+            continue
+        required = any(source["material"] in required_codes.get(source["matter"], set()) for source in asked)
+        result.append(
+            {
+                "material": material,
+                "required": required,
+                "matters": list(dict.fromkeys(source["matter"] for source in sources)),
+                "provided_by": provided_by,
+                "asked": bool(asked),
+            }
         )
-        result.append({"material": material, "required": required, "matters": list(dict.fromkeys(serves))})
     return result
 
 
@@ -304,6 +324,41 @@ def _cycle(depends: dict[str, list[str]]) -> list[str] | None:
             found = visit(node)
             if found:
                 return found
+    return None
+
+
+def _depends_closure(code: str, depends: dict[str, list[str]]) -> set[str]:
+    """Every matter `code` depends on, directly or through others."""
+    found: set[str] = set()
+    todo = list(depends.get(code, []))
+    while todo:
+        nxt = todo.pop()
+        if nxt not in found:
+            found.add(nxt)
+            todo.extend(depends.get(nxt, []))
+    return found
+
+
+def _producer_problem(
+    matter: Any, producer: Any, depends: dict[str, list[str]], versions: dict[str, MatterVersion]
+) -> str | None:
+    """Why `producer`'s result cannot stand for a material of `matter`, or None: it must be a part `matter` depends
+    on (directly or transitively), so its result exists when `matter` starts."""
+    if not isinstance(producer, str) or producer not in versions:
+        return _("Provided by the result of %(code)s, which is not a matter of this package.") % {
+            "code": str(producer)[:64]
+        }
+    if matter not in versions:
+        return None  # reported on its own
+    if producer == matter or matter in _depends_closure(producer, depends):
+        return _("%(matter)s cannot receive the result of %(producer)s: that would be a cycle.") % {
+            "matter": versions[matter].name,
+            "producer": versions[producer].name,
+        }
+    if producer not in _depends_closure(matter, depends):
+        return _(
+            "%(matter)s does not depend on %(producer)s, so its result does not exist yet when %(matter)s starts."
+        ) % {"matter": versions[matter].name, "producer": versions[producer].name}
     return None
 
 
@@ -511,9 +566,14 @@ def package_version_check(
             add(key, _("A merged material stands for at least one material of a matter."))
             continue
         for source in sources:
-            if not isinstance(source, dict) or set(source) != {"matter", "material"}:
-                add(key, _('Each source is {"matter": code, "material": code}.'))
+            if not isinstance(source, dict) or not {"matter", "material"} <= set(source) <= SOURCE_KEYS:
+                add(key, _('Each source is {"matter": code, "material": code}, optionally "from_result_of": code.'))
                 continue
+            producer = source.get("from_result_of")
+            if producer is not None:
+                problem = _producer_problem(source["matter"], producer, depends, versions)
+                if problem:
+                    add(key, problem)
             version = versions.get(source["matter"])
             if version is None:
                 add(

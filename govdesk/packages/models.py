@@ -219,6 +219,9 @@ class PackageApplication(Case):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(_("all parts decided at"), null=True, blank=True)
+    # The promised total's deadline, kept at the decision, when `due_at` becomes the delivery's (as an application's
+    # `decision_due_at`): decided in time iff decided_at ≤ it.
+    decision_due_at = models.DateTimeField(_("decision deadline"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     delivery = models.CharField(_("delivery"), max_length=12, blank=True)  # applications.models.Delivery values
 

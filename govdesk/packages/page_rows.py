@@ -27,6 +27,9 @@ class ChecklistRow:
     # None on a definition's checklist (nothing handed in yet); True/False on an application's.
     received: bool | None = None
     defect: str = ""
+    # The matters whose result provides it (`from_result_of`), and whether the applicant still hands it in.
+    produced_by: list[str] = field(default_factory=list)
+    from_applicant: bool = True
 
 
 @dataclass
@@ -43,6 +46,9 @@ class PartRow:
     overdue: bool = False
     can_urge: bool = False
     waits_for: list[str] = field(default_factory=list)
+    # A decided part: when, and whether by its decision deadline (its `due_at` is then the delivery's).
+    decided_at: datetime | None = None
+    decided_in_time: bool | None = None
 
 
 def _matter_names(version: PackageVersion) -> dict[str, str]:
@@ -61,14 +67,21 @@ def checklist_rows(version: PackageVersion, receipts: list[Any] | None = None) -
             if name and name not in served:
                 served.append(name)
         receipt = by_code.get(material.code)
+        sources = material.sources or []
+        produced_by = list(
+            dict.fromkeys(names[s["from_result_of"]] for s in sources if s.get("from_result_of") in names)
+        )
+        from_applicant = any(s.get("from_result_of") not in names for s in sources)
         rows.append(
             ChecklistRow(
                 code=material.code,
                 name=material.name,
-                required=receipt.required if receipt is not None else material.required,
+                required=(receipt.required if receipt is not None else material.required) and from_applicant,
                 matters=served,
                 received=receipt.received if receipt is not None else None,
                 defect=receipt.defect if receipt is not None else "",
+                produced_by=produced_by,
+                from_applicant=from_applicant or receipt is not None,
             )
         )
     # A receipt whose material the version no longer lists (it cannot happen: the application keeps its version),
@@ -109,6 +122,7 @@ def part_rows(
     own page for this viewer, "" where they may not open it."""
     names = {p.matter.code: p.matter.name for p in parts}
     waiting_on = {p.item.matter.code: list(p.item.depends_on or []) for p in parts}
+    decided = {p.matter.code for p in parts if p.application is not None and p.application.decided_at is not None}
     now = timezone.now()
     rows = []
     for part in parts:
@@ -132,6 +146,14 @@ def part_rows(
             row.overdue = bool(
                 application.is_overdue or (application.is_open and application.due_at and application.due_at < now)
             )
+            if application.decided_at is not None:
+                # After a decision `due_at` is the delivery's deadline; the part is judged by its decision's.
+                row.decided_at = application.decided_at
+                row.due_at = application.decision_due_at
+                row.decided_in_time = (
+                    application.decision_due_at is None or application.decided_at <= application.decision_due_at
+                )
+                row.overdue = not row.decided_in_time
             if link_to is not None:
                 row.link = link_to(application)
             row.can_urge = (
@@ -144,7 +166,8 @@ def part_rows(
                 )
             )
         elif part.state == PartState.WAITING:
-            row.waits_for = [names.get(c, c) for c in waiting_on.get(code, [])]
+            # Only what is still undecided: a part it needs that is already approved no longer holds it up.
+            row.waits_for = [names[c] for c in waiting_on.get(code, []) if c in names and c not in decided]
             if row.waits_for:
                 row.outcome = _("Starts when %(parts)s is approved.") % {"parts": "、".join(row.waits_for)}
         rows.append(row)
@@ -173,6 +196,14 @@ class PartsChart:
 CHART_ROW = 26
 
 
+def package_deadline(package_application: PackageApplication) -> datetime | None:
+    """The promised total's deadline: `due_at` until every part is decided, then the one kept at the decision
+    (`due_at` is the delivery's from there on)."""
+    if package_application.decided_at is not None:
+        return package_application.decision_due_at
+    return package_application.due_at
+
+
 def parts_chart(package_application: PackageApplication, parts: list[PackagePart]) -> PartsChart | None:
     """Where each started part stands against the package's promised total: a bar from the part's acceptance to its
     decision (or to now), a tick at its own deadline, a line at the package's. None before acceptance."""
@@ -187,10 +218,13 @@ def parts_chart(package_application: PackageApplication, parts: list[PackagePart
             continue
         begin = application.accepted_at or application.created_at
         end = application.decided_at or (now if application.is_open else application.closed_at) or now
-        spans.append((part.matter.name, application.status, begin, end, application.due_at))
+        # A decided part is measured against its decision's deadline, not the delivery's its `due_at` became.
+        due = application.decision_due_at if application.decided_at is not None else application.due_at
+        spans.append((part.matter.name, application.status, begin, end, due))
     moments: list[datetime] = [now, *(s[3] for s in spans), *(s[4] for s in spans if s[4] is not None)]
-    if package_application.due_at is not None:
-        moments.append(package_application.due_at)
+    limit_at = package_deadline(package_application)
+    if limit_at is not None:
+        moments.append(limit_at)
     total = max((m - start).total_seconds() for m in moments) or 1.0
 
     def at(moment: datetime) -> float:
@@ -207,5 +241,5 @@ def parts_chart(package_application: PackageApplication, parts: list[PackagePart
         )
         for name, status, begin, end, due in spans
     ]
-    limit = at(package_application.due_at) if package_application.due_at is not None else None
+    limit = at(limit_at) if limit_at is not None else None
     return PartsChart(bars=bars, limit_x=limit, height=len(bars) * CHART_ROW + 8)

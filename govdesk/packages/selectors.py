@@ -99,6 +99,10 @@ def package_list_with_versions(**filters: Any) -> QuerySet[Package]:
 class GuideMaterial:
     material: PackageMaterial
     matters: list[MatterVersion]  # the matters (current versions) it is handed in for
+    # Names of the matters whose result provides it (`from_result_of`), and whether the applicant still hands it in
+    # (for a matter that does not receive it from a result).
+    produced_by: tuple[str, ...] = ()
+    from_applicant: bool = True
 
 
 @dataclass
@@ -156,6 +160,12 @@ def package_guide(code: str) -> PackageGuide:
             matters=list(
                 {s["matter"]: versions[s["matter"]] for s in material.sources if s["matter"] in versions}.values()
             ),
+            produced_by=tuple(
+                dict.fromkeys(
+                    versions[s["from_result_of"]].name for s in material.sources if s.get("from_result_of") in versions
+                )
+            ),
+            from_applicant=any(s.get("from_result_of") not in versions for s in material.sources),
         )
         for material in version.materials.all()
     ]

@@ -70,6 +70,8 @@ MATERIAL_COLUMNS = [
     ("required", "必要"),
     ("sources", "对应事项材料"),
     ("order", "顺序"),
+    # "matter code:producing matter code；…": that matter receives this material from the producing part's result.
+    ("from_result_of", "由前置事项结果提供"),
 ]
 LIFE_EVENT_BY_LABEL = {
     "出生": LifeEvent.BIRTH,
@@ -128,7 +130,9 @@ def _records_from_xlsx(content: bytes, errors: list[str]) -> list[_PackageRecord
             workbook, PACKAGES_SHEET, PACKAGE_COLUMNS, errors, optional={"description", "is_active"}
         )
         item_rows = _read_sheet(workbook, ITEMS_SHEET, ITEM_COLUMNS, errors, optional={"order", "condition"})
-        material_rows = _read_sheet(workbook, MATERIALS_SHEET, MATERIAL_COLUMNS, errors, optional={"order"})
+        material_rows = _read_sheet(
+            workbook, MATERIALS_SHEET, MATERIAL_COLUMNS, errors, optional={"order", "from_result_of"}
+        )
     finally:
         workbook.close()
     return _group(package_rows, item_rows, material_rows, errors)
@@ -236,6 +240,39 @@ def _sources(value: Any) -> list[dict[str, str]]:
     return sources
 
 
+def _producers(value: Any) -> dict[str, str]:
+    """The "from_result_of" cell: {matter code: the matter whose result provides the material}."""
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items()}
+    text = _text(value)
+    for separator in SOURCE_SEPARATORS:
+        text = text.replace(separator, ",")
+    producers = {}
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        matter, colon, producer = part.replace("：", ":").partition(":")
+        if not colon or not matter.strip() or not producer.strip():
+            raise _CellError(
+                _('Write each as "matter code:code of the matter whose result provides it", separated by ；.')
+            )
+        producers[matter.strip()] = producer.strip()
+    return producers
+
+
+def _sources_with_producers(sources: Any, producers: Any) -> Any:
+    """`sources` with each matter's producer (`from_result_of`) from the column; a matter the material does not stand
+    for is reported by the check as an unknown source."""
+    if not isinstance(sources, list) or not producers:
+        return sources
+    result = [dict(source) if isinstance(source, dict) else source for source in sources]
+    for matter, producer in producers.items():
+        targets = [s for s in result if isinstance(s, dict) and s.get("matter") == matter]
+        if not targets:
+            result.append({"matter": matter, "material": "", "from_result_of": producer})
+        for source in targets:
+            source["from_result_of"] = producer
+    return result
+
+
 def _check_record(record: _PackageRecord, units: dict[str, Unit], errors: list[str]) -> dict[str, Any] | None:
     """The record converted for package_version_publish, or None after appending its errors (sheet/row/column)."""
     values, where = record.row.values, record.row.where
@@ -293,7 +330,9 @@ def _check_record(record: _PackageRecord, units: dict[str, Unit], errors: list[s
                 "code": _text(row.values.get("code")),
                 "name": _text(row.values.get("name")),
                 "required": cell(row, "required", lambda v: _yes_no(v, default=True)),
-                "sources": cell(row, "sources", _sources),
+                "sources": _sources_with_producers(
+                    cell(row, "sources", _sources), cell(row, "from_result_of", _producers)
+                ),
                 "order": cell(row, "order", lambda v: position if v in (None, "") else _integer(v)),  # noqa: B023
             }
         )
@@ -447,12 +486,15 @@ def packages_export() -> bytes:
                     YES if material.required else NO,
                     "；".join(f"{s['matter']}:{s['material']}" for s in material.sources),
                     material.order,
+                    "；".join(
+                        f"{s['matter']}:{s['from_result_of']}" for s in material.sources if s.get("from_result_of")
+                    ),
                 ]
             )
     for sheet, widths in (
         (packages_sheet, [14, 30, 12, 14, 40, 10, 60, 6]),
         (items_sheet, [14, 24, 6, 40, 30, 60]),
-        (materials_sheet, [14, 10, 30, 6, 60, 6]),
+        (materials_sheet, [14, 10, 30, 6, 60, 6, 40]),
     ):
         _cells_as_text(sheet)
         for index, width in enumerate(widths):

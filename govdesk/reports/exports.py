@@ -242,6 +242,11 @@ def monthly_workbook(data: dict[str, Any]) -> Workbook:
         headline.append(["办件办结量", app_totals.get("decided"), None, None])
         on_time = (applications.get("rates") or {}).get("on_time")
         headline.append(["办件按时办结率", on_time, None, None], headline_pct)
+    package_totals = (data.get("packages") or {}).get("totals")
+    if package_totals is not None:
+        headline.append(["一件事收件量", package_totals.get("received"), None, None])
+        headline.append(["一件事按时办结率", package_totals.get("on_time_rate"), None, None], headline_pct)
+        headline.append(["一件事平均节省工作日", package_totals.get("avg_saved_days"), None, None])
     ratings = (data.get("evaluations") or {}).get("total")
     if ratings is not None:
         headline.append(["好差评有效评价", ratings.get("total"), None, None])
@@ -264,6 +269,8 @@ def monthly_workbook(data: dict[str, Any]) -> Workbook:
         )
     if data.get("applications") is not None:
         application_sheets(wb, data["applications"])
+    if data.get("packages") is not None:
+        package_sheets(wb, data["packages"])
     if data.get("evaluations") is not None:
         evaluation_sheets(wb, data["evaluations"])
     write_table(
@@ -416,6 +423,72 @@ def rating_row(row: dict[str, Any], *first: Any) -> list[Any]:
         row.get("rectifications_on_time"),
         row.get("on_time_rate"),
     ]
+
+
+def _package_columns(*first: Column) -> list[Column]:
+    return [
+        *first,
+        _col("收件", 8),
+        _col("受理", 8),
+        _col("出结果", 8),
+        _col("办结", 8),
+        _col("按时办结", 10),
+        _col("有承诺时限", 10),
+        _col("按时办结率", 12, PERCENT_FORMAT),
+        _col("子事项已决定", 12),
+        _col("子事项按时", 12),
+        _col("子事项按时率", 12, PERCENT_FORMAT),
+        _col("未启动子事项", 12),
+        _col("平均总用时（工作日）", 18, "0.00"),
+        _col("逐项申请合计（工作日）", 20, "0.00"),
+        _col("平均节省（工作日）", 16, "0.00"),
+        _col("少跑腿（次）", 12),
+        _col("少填表（张）", 12),
+    ]
+
+
+def _package_cells(row: dict[str, Any]) -> list[Any]:
+    keys = (
+        "received",
+        "accepted",
+        "decided",
+        "closed",
+        "on_time",
+        "with_limit",
+        "on_time_rate",
+        "parts_decided",
+        "parts_on_time",
+        "parts_on_time_rate",
+        "parts_cancelled",
+        "avg_total_days",
+        "avg_sequential_days",
+        "avg_saved_days",
+        "visits_saved",
+        "forms_saved",
+    )
+    return [row.get(key) for key in keys]
+
+
+def package_sheets(wb: Workbook, overview: dict[str, Any]) -> None:
+    """一件事一次办: the month's package figures in total, per package and per lead unit."""
+    write_table(
+        wb,
+        "一件事一次办",
+        _package_columns(_col("一件事编码", 22), _col("名称", 28), _col("牵头单位", 14)),
+        [
+            ["全部", "全部一件事", None, *_package_cells(overview.get("totals") or {})],
+            *(
+                [row.get("package"), row.get("name"), row.get("lead_unit"), *_package_cells(row)]
+                for row in overview.get("by_package", [])
+            ),
+        ],
+    )
+    write_table(
+        wb,
+        "一件事按牵头单位",
+        _package_columns(_col("单位代码", 14), _col("单位", 24)),
+        ([row.get("unit"), row.get("name"), *_package_cells(row)] for row in overview.get("by_unit", [])),
+    )
 
 
 def evaluation_sheets(wb: Workbook, ratings: dict[str, Any]) -> None:

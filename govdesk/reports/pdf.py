@@ -197,6 +197,49 @@ def evaluations_context(ratings: dict[str, Any] | None) -> dict[str, Any] | None
     }
 
 
+def _package_row(row: dict[str, Any], name: Any) -> dict[str, Any]:
+    def days(value: float | None) -> str:
+        return "—" if value is None else f"{value:.2f}"
+
+    return {
+        "name": name,
+        "received": row.get("received"),
+        "accepted": row.get("accepted"),
+        "decided": row.get("decided"),
+        "closed": row.get("closed"),
+        "on_time": percent(row.get("on_time_rate")),
+        "on_time_parts": f"{row.get('on_time', 0)}/{row.get('with_limit', 0)}",
+        "parts_on_time": percent(row.get("parts_on_time_rate")),
+        "parts_on_time_parts": f"{row.get('parts_on_time', 0)}/{row.get('parts_decided', 0)}",
+        "parts_cancelled": row.get("parts_cancelled"),
+        "total_days": days(row.get("avg_total_days")),
+        "sequential_days": days(row.get("avg_sequential_days")),
+        "saved_days": days(row.get("avg_saved_days")),
+        "visits_saved": row.get("visits_saved"),
+        "forms_saved": row.get("forms_saved"),
+    }
+
+
+def packages_context(overview: dict[str, Any] | None) -> dict[str, Any] | None:
+    """一件事一次办 as the report prints it: the month's figures, the days saved per package, the tables."""
+    if overview is None:
+        return None
+    by_package = overview.get("by_package", [])
+    saved = [
+        (str(row.get("name", "")), float(row["avg_saved_days"]))
+        for row in by_package[: labels.TOP_ROWS]
+        if row.get("avg_saved_days") is not None
+    ]
+    return {
+        "total": _package_row(overview.get("totals") or {}, "全部一件事"),
+        "packages": [_package_row(row, row.get("name")) for row in by_package][: labels.TOP_ROWS],
+        "units": [_package_row(row, row.get("name")) for row in overview.get("by_unit", [])][: labels.TOP_ROWS],
+        "saved_chart": _svg(charts.bar_chart(saved, title="平均节省工作日（逐项申请合计 − 一件事总用时）", width=680))
+        if saved
+        else None,
+    }
+
+
 def report_context(data: dict[str, Any]) -> dict[str, Any]:
     overview = data["overview"]
     keys = _rate_keys(overview)
@@ -241,6 +284,7 @@ def report_context(data: dict[str, Any]) -> dict[str, Any]:
         height=220,
     )
     ratings = evaluations_context(data.get("evaluations"))
+    packages = packages_context(data.get("packages"))
     units = [
         {
             "code": row.get("key"),
@@ -266,6 +310,10 @@ def report_context(data: dict[str, Any]) -> dict[str, Any]:
         "by_category": by_category,
         "applications": applications_context(data.get("applications")),
         "evaluations": ratings,
+        "packages": packages,
+        "package_tables": []
+        if packages is None
+        else [("各一件事（前 10 位）", packages["packages"]), ("各牵头单位", packages["units"])],
         "evaluation_tables": []
         if ratings is None
         else [

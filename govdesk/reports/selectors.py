@@ -328,6 +328,15 @@ def month_applications(*, user: Any, first: date, last: date) -> dict[str, Any] 
     return dict(overview(user=user, flt=flt))
 
 
+def month_packages(*, user: Any, first: date, last: date) -> dict[str, Any]:
+    """The month's 一件事一次办 figures from the statistics (the dashboard's `?kind=package`), scoped as the
+    statistics scope `user`."""
+    from govdesk.stats.selectors import stats_package_filter_parse, stats_package_overview
+
+    flt = stats_package_filter_parse({"date_from": first.isoformat(), "date_to": last.isoformat()}, user)
+    return stats_package_overview(user=user, flt=flt)
+
+
 def month_evaluations(*, user: Any, first: date, last: date) -> dict[str, Any]:
     """好差评 of the month (ratings given in it): in total, per level, unit, matter, channel and case type. A unit
     administrator's report counts the ratings of their unit and the units below it."""
@@ -356,6 +365,7 @@ def monthly_report_data(*, user: Any, month: str) -> dict[str, Any]:
     overview = stats_overview(user=user, flt=flt)
     applications = month_applications(user=user, first=first, last=last)
     evaluations = month_evaluations(user=user, first=first, last=last)
+    packages = month_packages(user=user, first=first, last=last)
     now = clock.now()
     return {
         "month": first,
@@ -369,6 +379,7 @@ def monthly_report_data(*, user: Any, month: str) -> dict[str, Any]:
         "hotspots": month_hotspots(user=user, first=first),
         "applications": applications,
         "evaluations": evaluations,
+        "packages": packages,
         "generated_at": now,
         # The cohort is the month's orders, but their later steps (replies, visits) count too: data as of now.
         "cut_off": now,

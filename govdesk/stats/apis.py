@@ -33,14 +33,16 @@ FILTER_PARAMETERS = [
         f"an application's {', '.join(ApplicationChannel.values)}.",
     ),
 ]
-KINDS = ("workorder", "application")
+KINDS = ("workorder", "application", "package")
 KIND_PARAMETERS = [
     OpenApiParameter(
         "kind",
         OpenApiTypes.STR,
         enum=list(KINDS),
-        description="workorder (default): the work-order overview; application: the application (办件) overview.",
+        description="workorder (default): the work-order overview; application: the application (办件) overview; "
+        "package: the package (一件事) overview.",
     ),
+    OpenApiParameter("package", OpenApiTypes.STR, description="kind=package: package code."),
     OpenApiParameter("matter", OpenApiTypes.STR, description="kind=application: matter code."),
     OpenApiParameter("matter_type", OpenApiTypes.STR, enum=MatterType.values, description="kind=application."),
 ]
@@ -51,7 +53,10 @@ class StatsOverviewApi(APIView):
     overdue and due-soon lists, over the orders received in the period (supervisors, dispatchers, leaders; unit
     administrators for their own unit and the units below it). With `kind=application`: the applications submitted
     in the period (totals, status counts, five rates, series, breakdowns by unit, matter, channel and matter type,
-    the average time in each step, the overdue list), filtered by unit, matter, matter_type and channel."""
+    the average time in each step, the overdue list), filtered by unit, matter, matter_type and channel. With
+    `kind=package`: the package applications received in the period (received, accepted, decided, closed, parts and
+    packages on time, total working days vs the parts' one after another, visits and forms saved, cancelled parts),
+    in total, per package and per lead unit, filtered by the lead unit and package."""
 
     @extend_schema(
         parameters=[*FILTER_PARAMETERS, *KIND_PARAMETERS],
@@ -61,7 +66,7 @@ class StatsOverviewApi(APIView):
                 description="See docs/statistics.md (the work-order overview, or with kind=application the "
                 "application overview: kind, filters, granularity, totals, status_counts, by_status, rates, "
                 "rate_parts, rate_definitions, series, by_unit, by_matter, by_channel, by_matter_type, step_times, "
-                "overdue).",
+                "overdue; with kind=package the package overview: kind, filters, totals, by_package, by_unit).",
             ),
             **error_responses(400, 401, 403),
         },
@@ -73,8 +78,14 @@ class StatsOverviewApi(APIView):
             raise PermissionDenied(_("Your role does not allow viewing statistics."))
         kind = (request.query_params.get("kind") or KINDS[0]).strip()
         if kind not in KINDS:
-            message = _("Choose workorder or application.")
+            message = _("Choose workorder, application or package.")
             raise ValidationFailed(message, fields={"kind": [message]})
+        if kind == "package":
+            return Response(
+                selectors.stats_package_overview(
+                    user=user, flt=selectors.stats_package_filter_parse(request.query_params, user)
+                )
+            )
         if kind == "application":
             app_flt = selectors.stats_application_filter_parse(request.query_params, user)
             return Response(selectors.stats_application_overview(user=user, flt=app_flt))

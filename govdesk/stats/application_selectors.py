@@ -16,7 +16,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db import connection
+from django.db.models import Count, DateField, Exists, F, Func, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -303,9 +304,19 @@ def _overdue(flt: ApplicationStatsFilter) -> dict[str, Any]:
 
 
 def _overdue_in_cohort(flt: ApplicationStatsFilter | None, date_from: date, date_to: date) -> dict[int, int]:
-    """Per unit: applications submitted in the period, still open and past their deadline now."""
-    facts = StatsApplicationFact.objects.filter(
-        open_due_at__isnull=False, open_due_at__lt=clock.now(), day__gte=date_from, day__lte=date_to
+    """Per unit: applications submitted in the period, still open and past their deadline now.
+
+    Read from the partial index of open deadlines (`stats_appfact_open_due`, which holds the day too): a few percent
+    of the facts. SQLite keeps no table statistics and would otherwise pick the day index and read every fact of the
+    period (a year of a million applications: 5 s instead of 30-270 ms, bench/stats_overview.py); the unary plus keeps
+    the day condition off that index. PostgreSQL chooses the partial index by itself."""
+    day: Any = F("day")
+    if connection.vendor == "sqlite":
+        day = Func(F("day"), template="+%(expressions)s", output_field=DateField())
+    facts = (
+        StatsApplicationFact.objects.filter(open_due_at__isnull=False, open_due_at__lt=clock.now())
+        .alias(cohort_day=day)
+        .filter(cohort_day__gte=date_from, cohort_day__lte=date_to)
     )
     if flt is not None:
         facts = facts.filter(_fact_q(flt))

@@ -107,3 +107,38 @@ def step_bars_svg(
             x += w
         body.append(f'<text x="{x + 6:.1f}" y="{y + bar_h - 4}" {FONT}>{total:.1f} {escape(hours_label)}</text>')
     return _svg(width, height, title, body)
+
+
+PAIR_COLOURS = ("#4e79a7", "#bab0ac")
+
+
+def pair_bars_svg(
+    rows: list[dict[str, Any]], keys: tuple[str, str], *, title: str, labels: tuple[str, str], unit_label: str
+) -> SafeString:
+    """Per row two horizontal bars side by side (a package's average total days against the sum of its parts'
+    days); rows whose figures are None (nothing decided) are left out."""
+    rows = [r for r in rows if r[keys[0]] is not None and r[keys[1]] is not None]
+    left, bar_h, gap, right, width = 180, 12, 10, 90, 760
+    body, legend_end = _legend(list(zip(labels, PAIR_COLOURS, strict=True)), 10, 16, width)
+    top = legend_end + 16
+    height = top + max(1, len(rows)) * (2 * bar_h + gap) + 10
+    plot_w = width - left - right
+    peak = max([1.0, *(float(r[k]) for r in rows for k in keys)])
+    for n, row in enumerate(rows):
+        y = top + n * (2 * bar_h + gap)
+        full = str(row["name"])
+        name = full if len(full) <= 13 else full[:12] + "…"
+        body.append(
+            f'<text x="{left - 6}" y="{y + bar_h + 4}" text-anchor="end" {FONT}><title>{escape(full)}</title>'
+            f"{escape(name)}</text>"
+        )
+        for i, key in enumerate(keys):
+            value = float(row[key])
+            w = plot_w * value / peak
+            yy = y + i * bar_h
+            body.append(
+                f'<rect x="{left}" y="{yy}" width="{w:.1f}" height="{bar_h - 1}" fill="{PAIR_COLOURS[i]}">'
+                f"<title>{escape(full)} · {escape(labels[i])}: {value:.2f} {escape(unit_label)}</title></rect>"
+            )
+            body.append(f'<text x="{left + w + 4:.1f}" y="{yy + bar_h - 2}" {FONT}>{value:.2f}</text>')
+    return _svg(width, height, title, body)

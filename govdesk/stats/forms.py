@@ -166,3 +166,56 @@ class ApplicationStatsFilterForm(forms.Form):
         if start and end and start > end:
             self.add_error("date_to", _("The end date must not be before the start date."))
         return cleaned
+
+
+def stats_package_choices() -> list[tuple[str, str]]:
+    """Active packages (一件事) by code."""
+    from govdesk.packages.models import Package
+
+    return [
+        (code, f"{name}（{code}）") for code, name in Package.objects.filter(is_active=True).values_list("code", "name")
+    ]
+
+
+class PackageStatsFilterForm(forms.Form):
+    """The filter bar of the package (一件事) statistics: period, lead unit, package."""
+
+    kind = forms.CharField(widget=forms.HiddenInput, required=False, initial="package")
+    period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False)
+    date_from = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_supported_date],
+    )
+    date_to = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_supported_date],
+    )
+    unit = forms.ChoiceField(label=_("Lead unit"), required=False, choices=())
+    package = forms.ChoiceField(label=_("Package"), required=False, choices=())
+
+    def __init__(self, *args: Any, locked_unit: Unit | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        anything = ("", _("All"))
+        unit_field = self.fields["unit"]
+        assert isinstance(unit_field, forms.ChoiceField)
+        if locked_unit is not None:
+            unit_field.choices = [(locked_unit.code, locked_unit.name)]
+            unit_field.disabled = True
+            unit_field.initial = locked_unit.code
+            unit_field.help_text = _("Unit administrators see their own unit and the units below it.")
+        else:
+            unit_field.choices = [anything, *stats_unit_choices()]
+        package_field = self.fields["package"]
+        assert isinstance(package_field, forms.ChoiceField)
+        package_field.choices = [anything, *stats_package_choices()]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date must not be before the start date."))
+        return cleaned

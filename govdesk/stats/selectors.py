@@ -587,6 +587,29 @@ def stats_application_overview(*, user: Any, flt: Any) -> dict[str, Any]:
     return application_overview(user=user, flt=flt)
 
 
+def stats_package_filter_parse(params: Mapping[str, str], user: Any) -> dict[str, Any]:
+    """Check the package (一件事) statistics filters: period, `unit` (the lead unit and its subtree) and `package`
+    (code), with the user's right to them; answers the keyword arguments of `package_stats_overview`. Raises
+    ValidationFailed (400) or PermissionDenied (403)."""
+    from govdesk.packages.models import Package
+
+    if not stats_can_view(user):
+        raise PermissionDenied(_("Your role does not allow viewing statistics."))
+    date_from, date_to = stats_period_parse(params)
+    _unit, unit_ids = stats_unit_scope_parse(params, user)
+    code = (params.get("package") or "").strip()
+    if code and not Package.objects.filter(code=code[:64]).exists():
+        raise _invalid("package", _("Unknown package."))
+    return {"date_from": date_from, "date_to": date_to, "unit_ids": unit_ids, "package_code": code or None}
+
+
+def stats_package_overview(*, user: Any, flt: dict[str, Any]) -> dict[str, Any]:
+    """The package overview (GET /api/v1/stats/overview/?kind=package; keys in docs/statistics.md)."""
+    from govdesk.packages.stats import package_stats_overview
+
+    return package_stats_overview(user=user, **flt)
+
+
 def stats_application_unit_rates(*, date_from: date, date_to: date) -> list[dict[str, Any]]:
     """Per implementing unit with applications submitted in the period: unit_id, unit, unit_name, received,
     decided, decided_on_time, on_time (decided_on_time ÷ decided, None without decisions), overdue_open (those

@@ -26,11 +26,12 @@ from govdesk.evaluations.selectors import evaluation_rates
 from govdesk.org.models import Role, Unit
 
 from . import selectors
-from .charts import series_svg, step_bars_svg
+from .charts import pair_bars_svg, series_svg, step_bars_svg
 from .forms import (
     CUSTOM,
     DEFAULT_PERIOD,
     ApplicationStatsFilterForm,
+    PackageStatsFilterForm,
     StatsFilterForm,
     period_presets,
     previous_month,
@@ -49,6 +50,7 @@ APPLICATION_FILTER_KEYS = ("date_from", "date_to", "unit", "matter", "matter_typ
 # The matters drawn in "where applications wait" (the most received; the table lists every one).
 TOP_MATTERS = 10
 APPLICATION_KIND = "application"
+PACKAGE_KIND = "package"
 
 
 def _url(name: str, fallback: str, *args: str) -> str:
@@ -130,6 +132,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate(clock.now())
     if request.GET.get("kind") == APPLICATION_KIND:
         return _application_dashboard(request, user, locked, today)
+    if request.GET.get("kind") == PACKAGE_KIND:
+        return _package_dashboard(request, user, locked, today)
     data = _with_period(request.GET, today)
     if locked is not None:
         data["unit"] = locked.code
@@ -218,3 +222,36 @@ def _application_dashboard(request: HttpRequest, user: Any, locked: Unit | None,
         "top_matters": TOP_MATTERS,
     }
     return render(request, "stats/applications.html", context, status=200 if overview is not None else 400)
+
+
+def _package_dashboard(request: HttpRequest, user: Any, locked: Unit | None, today: date) -> HttpResponse:
+    """一件事 statistics: KPI tiles, the saving per package (average total working days against the parts' one after
+    another) and the tables per package and per lead unit, from the selector the API answers with."""
+    data = _with_period(request.GET, today)
+    data["kind"] = PACKAGE_KIND
+    if locked is not None:
+        data["unit"] = locked.code
+    form = PackageStatsFilterForm(data, locked_unit=locked)
+    overview: dict[str, Any] | None = None
+    if form.is_valid():
+        try:
+            flt = selectors.stats_package_filter_parse(data, user)
+        except ValidationFailed as exc:
+            for field, messages in (exc.fields or {"__all__": [exc.message]}).items():
+                for message in messages:
+                    form.add_error(field if field in form.fields else None, message)
+        except PermissionDenied as exc:
+            return forbidden(request, str(exc.message))
+        else:
+            overview = selectors.stats_package_overview(user=user, flt=flt)
+    chart = None
+    if overview is not None:
+        chart = pair_bars_svg(
+            overview["by_package"],
+            ("avg_total_days", "avg_sequential_days"),
+            title=_("Total working days per package, against its parts one after another"),
+            labels=(_("Average total working days"), _("Sum of the parts' working days")),
+            unit_label=_("working days"),
+        )
+    context = {"form": form, "kind": PACKAGE_KIND, "locked_unit": locked, "overview": overview, "chart": chart}
+    return render(request, "stats/packages.html", context, status=200 if overview is not None else 400)
