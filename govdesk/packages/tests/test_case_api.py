@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from govdesk.applications import services as application_services
-from govdesk.packages.models import PackageNotice, PackagePart
+from govdesk.packages.models import PackageMaterialReceipt, PackageNotice, PackagePart
 from govdesk.packages.tests.case_factories import (
     CARD,
     CERTIFICATE,
@@ -182,6 +182,17 @@ def _pdf_text(data: bytes, tmp_path: Path) -> str:
     return "".join(text.split())
 
 
+def _pdf_pages(data: bytes, tmp_path: Path) -> int:
+    executable = shutil.which("pdfinfo")
+    assert executable, "pdfinfo is missing: install poppler-utils"
+    path = tmp_path / "pages.pdf"
+    path.write_bytes(data)
+    info = subprocess.run(  # noqa: S603 (our own file)
+        [executable, str(path)], check=True, capture_output=True, text=True
+    ).stdout
+    return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+
+
 def test_the_one_correction_notice_and_the_one_result_notice_read_back(
     api_client_for: Any, birth: SimpleNamespace, people: SimpleNamespace, tmp_path: Path
 ) -> None:
@@ -202,6 +213,18 @@ def test_the_one_correction_notice_and_the_one_result_notice_read_back(
     assert api_client_for(people.other_citizen).get(notices[0]["url"]).status_code == 404
     _post(clerk, f"{URL}{number}/supplement/", {"materials": [shared]})
     _post(clerk, f"{URL}{number}/accept/")
+    # The one acceptance notice: every part and every received material once, on one page.
+    acceptance = PackageNotice.objects.get(kind="acceptance")
+    with acceptance.file.open("rb") as handle:
+        data = handle.read()
+    text = _pdf_text(data, tmp_path)
+    assert "一件事受理通知书" in text or "受理通知书" in text
+    for name in ("出生医学证明首次签发", "出生登记", "社会保障卡申领"):
+        assert name in text, name
+    received = list(PackageMaterialReceipt.objects.filter(package_application__number=number, received=True))
+    assert received and all("".join(m.name.split()) in text for m in received), text
+    assert text.count(ID_CARDS) == 1
+    assert _pdf_pages(data, tmp_path) == 1
     parts = {p.matter.code: p for p in PackagePart.objects.select_related("application", "matter")}
     application_services.application_deny(
         application=part_application(parts[CERTIFICATE]).number,
