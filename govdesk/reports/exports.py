@@ -491,6 +491,43 @@ def package_sheets(wb: Workbook, overview: dict[str, Any]) -> None:
     )
 
 
+def package_stats_workbook(overview: dict[str, Any], *, generated_at: datetime) -> Workbook:
+    """The statistics' package overview (kind=package) as xlsx: the filters, the totals (汇总), then one line per
+    package (按一件事) and per lead unit (按牵头单位), with the dashboard's figures."""
+    wb = new_workbook()
+    f = overview.get("filters") or {}
+    sheet = SheetWriter(wb, "筛选条件", [_col("项目", 14), _col("值", 30)])
+    for key, label in (("date_from", "开始日期"), ("date_to", "结束日期"), ("package", "一件事")):
+        value = f.get(key)
+        if key in ("date_from", "date_to") and isinstance(value, str):
+            value = date.fromisoformat(value)
+        sheet.append([label, value if value not in (None, "") else "全部"])
+    # The lead units counted: "全部" unless the filter (or a unit administrator's own subtree) narrowed them.
+    unit_ids = f.get("unit_ids")
+    sheet.append(["牵头单位范围", "全部" if unit_ids is None else f"{len(unit_ids)} 个单位"])
+    sheet.append(["生成时间", generated_at])
+    sheet.close()
+    write_table(
+        wb, "汇总", _package_columns(_col("范围", 14)), [["全部一件事", *_package_cells(overview.get("totals") or {})]]
+    )
+    write_table(
+        wb,
+        "按一件事",
+        _package_columns(_col("一件事编码", 22), _col("名称", 28), _col("牵头单位", 14)),
+        (
+            [row.get("package"), row.get("name"), row.get("lead_unit"), *_package_cells(row)]
+            for row in overview.get("by_package", [])
+        ),
+    )
+    write_table(
+        wb,
+        "按牵头单位",
+        _package_columns(_col("单位代码", 14), _col("单位", 24)),
+        ([row.get("unit"), row.get("name"), *_package_cells(row)] for row in overview.get("by_unit", [])),
+    )
+    return wb
+
+
 def evaluation_sheets(wb: Workbook, ratings: dict[str, Any]) -> None:
     """好差评: the month's ratings in total and per case type, unit, matter and channel."""
     total = ratings.get("total") or {}

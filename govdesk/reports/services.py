@@ -428,7 +428,8 @@ def _applications_file(*, actor: Any, checked: _CheckedExport, ip_address: str |
 
 def stats_xlsx_export(*, actor: Any, params: Mapping[str, Any], ip_address: str | None = None) -> ExportFile:
     """Every table of the statistics overview under the dashboard's filters, as xlsx; with `kind=application` the
-    application (办件) overview instead of the work orders' (`kind=workorder`, the default)."""
+    application (办件) overview, with `kind=package` the package (一件事) overview, instead of the work orders'
+    (`kind=workorder`, the default)."""
     from govdesk.stats.selectors import stats_filter_parse, stats_overview
 
     selectors.stats_export_check_role(actor)
@@ -436,8 +437,10 @@ def stats_xlsx_export(*, actor: Any, params: Mapping[str, Any], ip_address: str 
     kind = str(params.get("kind") or "workorder").strip()
     if kind == "application":
         return _application_stats_xlsx(actor=actor, params=params, ip_address=ip_address)
+    if kind == "package":
+        return _package_stats_xlsx(actor=actor, params=params, ip_address=ip_address)
     if kind != "workorder":
-        message = _("Choose workorder or application.")
+        message = _("Choose workorder, application or package.")
         raise ValidationFailed(message, fields={"kind": [message]})
     flt = stats_filter_parse(params, actor)
     overview = stats_overview(user=actor, flt=flt)
@@ -474,6 +477,27 @@ def _application_stats_xlsx(*, actor: Any, params: Mapping[str, Any], ip_address
     f = overview.get("filters", {})
     span = f"{f.get('date_from', '')}_{f.get('date_to', '')}"
     return ExportFile(target, f"办件统计-{span}.xlsx", f"application-statistics-{span}.xlsx", XLSX_TYPE, received)
+
+
+def _package_stats_xlsx(*, actor: Any, params: Mapping[str, Any], ip_address: str | None) -> ExportFile:
+    """The statistics' package (一件事) overview (the dashboard's figures, read from its selector) as xlsx."""
+    from govdesk.stats.selectors import stats_package_filter_parse, stats_package_overview
+
+    flt = stats_package_filter_parse(params, actor)
+    overview = stats_package_overview(user=actor, flt=flt)
+    wb = exports.package_stats_workbook(overview, generated_at=clock.now())
+    target = _spooled()
+    save(wb, target)
+    received = int((overview.get("totals") or {}).get("received") or 0)
+    _audit(
+        actor=actor,
+        action="report.stats_xlsx",
+        details={"kind": "package", "filters": overview.get("filters", {}), "rows": received},
+        ip_address=ip_address,
+    )
+    f = overview.get("filters", {})
+    span = f"{f.get('date_from', '')}_{f.get('date_to', '')}"
+    return ExportFile(target, f"一件事统计-{span}.xlsx", f"package-statistics-{span}.xlsx", XLSX_TYPE, received)
 
 
 def assessment_xlsx_export(*, actor: Any, params: Mapping[str, Any], ip_address: str | None = None) -> ExportFile:

@@ -47,6 +47,7 @@ SAMPLE_MONTH = "2000-01"
 TOP_UNITS = 15
 FILTER_KEYS = ("date_from", "date_to", "unit", "category", "type", "channel")
 APPLICATION_FILTER_KEYS = ("date_from", "date_to", "unit", "matter", "matter_type", "channel")
+PACKAGE_FILTER_KEYS = ("date_from", "date_to", "unit", "package")
 # The matters drawn in "where applications wait" (the most received; the table lists every one).
 TOP_MATTERS = 10
 APPLICATION_KIND = "application"
@@ -253,5 +254,15 @@ def _package_dashboard(request: HttpRequest, user: Any, locked: Unit | None, tod
             labels=(_("Average total working days"), _("Sum of the parts' working days")),
             unit_label=_("working days"),
         )
-    context = {"form": form, "kind": PACKAGE_KIND, "locked_unit": locked, "overview": overview, "chart": chart}
+    # The export answers the same figures: it carries the filters the page was asked with.
+    export_query = {key: str(data.get(key)) for key in PACKAGE_FILTER_KEYS if data.get(key)}
+    context = {
+        "form": form,
+        "kind": PACKAGE_KIND,
+        "locked_unit": locked,
+        "overview": overview,
+        "chart": chart,
+        "stats_xlsx": _url("reports:stats_xlsx", "/reports/stats.xlsx"),
+        "stats_query": urlencode({"kind": PACKAGE_KIND, **export_query}),
+    }
     return render(request, "stats/packages.html", context, status=200 if overview is not None else 400)

@@ -79,3 +79,16 @@ def test_page_roles_and_bad_filters(constructed_month: SimpleNamespace, people: 
     assert locked.status_code == 200 and "6.33" in locked.content.decode()
     bad = _get(people.leader, PAGE + "&package=YJS-NOPE")
     assert bad.status_code == 400 and "kpi-value" not in bad.content.decode()
+
+
+def test_page_links_the_excel_export_with_its_filters(
+    constructed_month: SimpleNamespace, people: SimpleNamespace
+) -> None:
+    html = _get(people.leader, PAGE + NOVEMBER + f"&package={PACKAGE}").content.decode()
+    expected = f"/reports/stats.xlsx?kind=package&amp;date_from=2026-11-01&amp;date_to=2026-11-30&amp;package={PACKAGE}"
+    assert f'data-testid="export-stats" href="{expected}"' in html
+    # A unit administrator's export is locked to their unit, as the page is.
+    locked = _get(people.unit_admin_a, PAGE + NOVEMBER).content.decode()
+    assert "&amp;unit=LS-ZJ" in locked.split('data-testid="export-stats"')[1].split(">")[0]
+    # No figures, nothing to export.
+    assert 'data-testid="export-stats"' not in _get(people.leader, PAGE + "&package=YJS-NOPE").content.decode()
