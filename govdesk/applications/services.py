@@ -520,7 +520,9 @@ def _accept(
     return application
 
 
-def _defects(value: Any, known: Sequence[str]) -> dict[str, str]:
+def material_defects_clean(value: Any, known: Sequence[str], *, unknown: str | None = None) -> dict[str, str]:
+    """`defects` of a 一次性告知 (material code → what is wrong), checked against the codes of the checklist; `unknown`
+    is the message for a code not on it (with `%(c)s`), the matter's by default. Packages check theirs with it too."""
     errors = FieldErrors(name_in_message=True)
     if value is None:
         return {}
@@ -530,7 +532,8 @@ def _defects(value: Any, known: Sequence[str]) -> dict[str, str]:
     defects: dict[str, str] = {}
     for code, problem in value.items():
         if code not in known:
-            errors.add("defects", _("This matter has no material with the code %(c)s.") % {"c": str(code)[:32]})
+            message = unknown or _("This matter has no material with the code %(c)s.")
+            errors.add("defects", message % {"c": str(code)[:32]})
             continue
         defects[code] = text_field(errors, f"defects.{code}", problem, required=True, max_length=200)
     errors.raise_if_any()
@@ -546,7 +549,7 @@ def application_request_correction(
     note = _note(note)
     application, row = _begin(application, actor, Action.REQUEST_CORRECTION)
     materials = {m.code: m for m in application.materials.all()}
-    found = _defects(defects, list(materials))
+    found = material_defects_clean(defects, list(materials))
     now = clock.now()
     for code, problem in found.items():
         material = materials[code]

@@ -28,7 +28,12 @@ from django.utils.translation import gettext as _
 
 from govdesk.applications.models import Application, ApplicationNotice, Channel, Delivery
 from govdesk.applications.models import NoticeKind as ApplicationNoticeKind
-from govdesk.applications.services import DELIVERY_LIMIT_DAYS, application_deliver, application_part_open
+from govdesk.applications.services import (
+    DELIVERY_LIMIT_DAYS,
+    application_deliver,
+    application_part_open,
+    material_defects_clean,
+)
 from govdesk.applications.states import Status as ApplicationStatus
 from govdesk.calendar.core import deadline_add_working_days
 from govdesk.calendar.selectors import calendar_get, calendar_years_without_data
@@ -401,20 +406,7 @@ def package_submit(*, actor: Any, data: dict[str, Any], ip_address: str | None =
 
 
 def _defects(value: Any, known: Sequence[str]) -> dict[str, str]:
-    errors = FieldErrors(name_in_message=True)
-    if value is None:
-        return {}
-    if not isinstance(value, dict) or len(value) > MATERIALS_MAX:
-        errors.add("defects", _("Must map material codes to what is wrong with them."))
-        errors.raise_if_any()
-    defects: dict[str, str] = {}
-    for code, problem in value.items():
-        if code not in known:
-            errors.add("defects", _("This package has no material with the code %(c)s.") % {"c": str(code)[:32]})
-            continue
-        defects[code] = text_field(errors, f"defects.{code}", problem, required=True, max_length=200)
-    errors.raise_if_any()
-    return defects
+    return material_defects_clean(value, known, unknown=_("This package has no material with the code %(c)s."))
 
 
 @transaction.atomic
