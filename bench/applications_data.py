@@ -112,6 +112,8 @@ def _text_value(name: str, rng: random.Random) -> str:
         "bank_account": lambda: rng.choice(["6217", "6228", "6222", "6210"]) + f"{rng.randrange(10**15):015d}",
         "certificate_number": lambda: f"晋（{rng.randint(2015, 2025)}）离石区不动产权第{rng.randrange(10**7):07d}号",
         "project_name": lambda: f"{rng.choice(STREETS).places[0]}{rng.choice(PROJECTS)}建设项目",
+        # 投资项目代码: year, district, industry, approval kind, sequence (the construction matters ask it).
+        "project_code": lambda: f"2026-141102-47-0{rng.randint(1, 3)}-{rng.randrange(1, 10**6):06d}",
         "event_name": lambda: rng.choice(EVENTS),
         "village": lambda: f"{rng.choice(STREETS[-6:]).name}{rng.choice(['一', '二', '三', '四'])}组",
         "practice_scope": lambda: rng.choice(SCOPE_OF_PRACTICE),

@@ -6,6 +6,9 @@ urlpatterns = [
     path("", include("govdesk.catalog.urls_api")),
     path("matters/", include("govdesk.matters.urls_api")),
     path("packages/", include("govdesk.packages.urls_api")),
+    path("permits/", include("govdesk.permits.urls_api")),
+    path("project-types/", include("govdesk.projects.urls_api_types")),
+    path("projects/", include("govdesk.projects.urls_api")),
     path("calendar/", include("govdesk.calendar.urls_api")),
     # Smart dispatch's sub-resources of an order (similar orders) first: the work orders' catch-all comes last.
     path("workorders/", include("govdesk.dispatch.workorder_urls_api")),

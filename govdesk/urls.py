@@ -19,9 +19,13 @@ urlpatterns = [
     path("assessment/", include("govdesk.assessment.urls")),
     path("reports/", include("govdesk.reports.urls")),
     path("matters/", include("govdesk.matters.urls")),
+    path("permits/", include("govdesk.permits.urls")),
     path("packages/cases/", include("govdesk.packages.urls_staff")),
+    path("projects/", include("govdesk.projects.urls_staff")),
     path("window/packages/", include("govdesk.packages.urls_window")),
     path("apply/packages/", include("govdesk.packages.urls_online")),
+    path("window/projects/", include("govdesk.projects.urls_window")),
+    path("apply/projects/", include("govdesk.projects.urls_online")),
     # The public guide's packages/<code>/ after packages/cases/ above.
     path("packages/", include("govdesk.packages.urls_guide")),
     path("applications/", include("govdesk.applications.urls")),

@@ -8,7 +8,9 @@ holds. The texts are the legal documents' own wording, so they are Chinese in ev
 
 from __future__ import annotations
 
+import gc
 import math
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -149,7 +151,23 @@ def html_pdf(html: str) -> bytes:
 
     pdf = HTML(string=html, url_fetcher=_local_only_fetcher()).write_pdf()
     assert pdf is not None
+    _renderer_heap_settle()
     return bytes(pdf)
+
+
+_RENDERER_LOADED = threading.Event()
+
+
+def _renderer_heap_settle() -> None:
+    # The first notice loads WeasyPrint and the CJK fonts: a large heap that lives as long as the process. Left in the
+    # collector's care, every full collection walks it again, a 200-280 ms pause that lands on whichever state change
+    # renders a notice next (a package's fan-out: p95 385 -> 210 ms; docs/benchmarks.md). Once loaded, it is moved to
+    # the permanent generation (garbage collected first, so only what is alive is kept).
+    if _RENDERER_LOADED.is_set():
+        return
+    _RENDERER_LOADED.set()
+    gc.collect()
+    gc.freeze()
 
 
 def date_words(moment: datetime | None) -> str:

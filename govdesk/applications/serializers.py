@@ -92,6 +92,17 @@ class ApplicationNoteInput(serializers.Serializer):
     note = _text(required=False)
 
 
+class ApplicationApproveInput(serializers.Serializer):
+    note = _text(required=False)
+    result_number = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="The unit's own document number (文号) for the permit the approval issues; blank: the permit "
+        "registry's next number. A number the registry already holds is refused (400) and nothing is stored.",
+    )
+
+
 class ApplicationReasonInput(serializers.Serializer):
     reason = _text()
 
@@ -128,7 +139,7 @@ ACTION_INPUTS: dict[Action, type[serializers.Serializer]] = {
     Action.REFUSE: ApplicationReasonInput,
     Action.SUSPEND: ApplicationSuspendInput,
     Action.RESUME: ApplicationNoteInput,
-    Action.APPROVE: ApplicationNoteInput,
+    Action.APPROVE: ApplicationApproveInput,
     Action.DENY: ApplicationReasonInput,
     Action.DELIVER: ApplicationDeliverInput,
 }

@@ -67,6 +67,22 @@ NUMBER_PREFIX = "BJ"  # 办件: keeps application numbers apart from the work or
 # --- input checks -------------------------------------------------------------------------------------------------
 
 
+RESULT_NUMBER_MAX_LENGTH = 64
+
+
+def _result_number(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        message = _("The document number must be text.")
+        raise ValidationFailed(message, fields={"result_number": [message]})
+    number = value.strip()
+    if len(number) > RESULT_NUMBER_MAX_LENGTH:
+        message = _("The document number may have at most %(n)d characters.") % {"n": RESULT_NUMBER_MAX_LENGTH}
+        raise ValidationFailed(message, fields={"result_number": [message]})
+    return number
+
+
 def _note(value: Any, field: str = "note", *, required: bool = False) -> str:
     return text_input(value, field, required=required, max_length=NOTE_MAX_LENGTH, name_in_message=True)
 
@@ -352,10 +368,10 @@ def _create(
         applicant_id_number=submission.applicant_id_number,
         applicant=applicant,
         form=submission.form,
+        primary_unit=version.unit,  # written with the row; case_units_assign records the assignment
     )
     application.save(force_insert=True)
     case_units_assign(case=application, primary=version.unit)
-    application.save(update_fields=["primary_unit"])
     materials = ApplicationMaterial.objects.bulk_create(
         ApplicationMaterial(
             application=application,
@@ -440,9 +456,10 @@ def application_part_open(
         _attachment_share(source, application, actor)
     row = transition_for(Status.SUBMITTED, Action.ACCEPT)
     assert row is not None
-    if _missing(application):
+    if any(m.required and not m.received for m in submitted.materials):
         return application
-    return _accept(application, row, actor=actor, note="", acceptance_notice=False)
+    # The checklist just written is passed on rather than read back (a package's fan-out opens many parts).
+    return _accept(application, row, actor=actor, note="", acceptance_notice=False, materials=submitted.materials)
 
 
 # --- at the window ------------------------------------------------------------------------------------------------
@@ -472,11 +489,21 @@ def application_accept(*, application: Application | str, actor: Any, note: str 
 
 
 def _accept(
-    application: Application, row: Transition, *, actor: Any, note: str, acceptance_notice: bool = True
+    application: Application,
+    row: Transition,
+    *,
+    actor: Any,
+    note: str,
+    acceptance_notice: bool = True,
+    materials: Sequence[ApplicationMaterial] | None = None,
 ) -> Application:
     """The acceptance itself, once the caller checked who may accept. `acceptance_notice=False`: the acceptance is
-    notified by a notice of the case this application is part of (a package's one 受理通知书)."""
-    missing = _missing(application)
+    notified by a notice of the case this application is part of (a package's one 受理通知书). `materials`: the
+    application's whole checklist, when the caller has just written it (else it is read)."""
+    checklist = list(materials) if materials is not None else None
+    missing = (
+        [m for m in checklist if m.required and not m.received] if checklist is not None else _missing(application)
+    )
     _guard(
         not missing,
         _("Required materials are missing: %(m)s. Ask for them (request-correction) instead.")
@@ -487,9 +514,14 @@ def _accept(
     application.accepted_at = now
     application.dispatched_at = now
     application.due_at = _due(now, version.promised_limit_days)
-    application.materials.filter(received=True, checked_by__isnull=True).update(checked_by=actor, checked_at=now)
+    if checklist is None or any(m.received and m.checked_by_id is None for m in checklist):
+        application.materials.filter(received=True, checked_by__isnull=True).update(checked_by=actor, checked_at=now)
     fields = ["accepted_at", "dispatched_at", "due_at"]
-    received = [{"code": m.code, "name": m.name, "problem": ""} for m in application.materials.filter(received=True)]
+
+    def received() -> list[dict[str, str]]:
+        rows = checklist if checklist is not None else application.materials.filter(received=True)
+        return [{"code": m.code, "name": m.name, "problem": ""} for m in rows if m.received]
+
     if version.instant:
         # 即办件: the clerk accepts and decides at the counter; the result is ready at once.
         decided = _decided(application, note)
@@ -503,7 +535,7 @@ def _accept(
             fields=[*fields, *decided],
         )
         if acceptance_notice:
-            _notice_issue(application, NoticeKind.ACCEPTANCE, actor, materials=received)
+            _notice_issue(application, NoticeKind.ACCEPTANCE, actor, materials=received())
         _notice_issue(application, NoticeKind.RESULT, actor, materials=[], reason=note, approved=True)
         return application
     _move(
@@ -516,7 +548,7 @@ def _accept(
         fields=fields,
     )
     if acceptance_notice:
-        _notice_issue(application, NoticeKind.ACCEPTANCE, actor, materials=received)
+        _notice_issue(application, NoticeKind.ACCEPTANCE, actor, materials=received())
     return application
 
 
@@ -661,14 +693,21 @@ def application_resume(*, application: Application | str, actor: Any, note: str 
 
 
 @transaction.atomic
-def application_approve(*, application: Application | str, actor: Any, note: str = "") -> Application:
-    """准予: the unit's decision; the result notice goes to the window for delivery."""
+def application_approve(
+    *, application: Application | str, actor: Any, note: str = "", result_number: str = ""
+) -> Application:
+    """准予: the unit's decision; the result notice goes to the window for delivery. `result_number`: the unit's own
+    document number (文号) for the permit the approval issues (the permit registry refuses one it already holds, and
+    the approval with it); blank: the registry numbers it."""
     note = _note(note)
+    number = _result_number(result_number)
     application, row = _begin(application, actor, Action.APPROVE)
     decided = _decided(application, note)
     # The notice before the event: the decision's listeners (a package passing the result on) find it.
     _notice_issue(application, NoticeKind.RESULT, actor, materials=[], reason=note, approved=True)
-    return _move(application, row, Status.APPROVED, actor=actor, note=note, fields=decided)
+    # The registry (a listener of the event, in this transaction) reads the number from the event's data.
+    data = {"result_number": number} if number else None
+    return _move(application, row, Status.APPROVED, actor=actor, note=note, data=data, fields=decided)
 
 
 @transaction.atomic

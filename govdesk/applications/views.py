@@ -134,6 +134,8 @@ def _action_kwargs(action: Action, post: Any) -> dict[str, Any]:
         return {"defects": defects, "note": post.get("note", "")}
     if action is Action.DELIVER:
         return {"delivery": post.get("delivery") or Delivery.WINDOW, "note": post.get("note", "")}
+    if action is Action.APPROVE:
+        return {"note": post.get("note", ""), "result_number": post.get("result_number", "")}
     return {"note": post.get("note", "")}
 
 

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,33 +50,75 @@ def audit_append(
     The head row's lock makes appends strictly sequential, so the chain has no forks even under concurrency; take it
     as late in the transaction as possible, because it is held until commit.
     """
-    # No savepoint: inside a caller's transaction the event must stand or fall with it anyway.
+    actor_obj = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    event = AuditEvent(
+        occurred_at=clock.now(),
+        actor=actor_obj,
+        actor_username=actor_obj.get_username() if actor_obj else "",
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+        success=success,
+        ip_address=_stored_ip(ip_address),
+    )
+    pending: list[AuditEvent] | None = getattr(_BATCH, "events", None)
+    if pending is not None:
+        pending.append(event)  # chained and saved when the batch ends (audit_batch)
+        return event
+    _chain_write([event])
+    return event
+
+
+def _chain_write(events: list[AuditEvent]) -> None:
+    """Chain `events`, in their order, onto the head and insert them: one lock of the head row, one insert and one
+    head update however many events there are."""
+    # No savepoint: inside a caller's transaction the events must stand or fall with it anyway.
     with transaction.atomic(savepoint=False):
         head = AuditHead.objects.select_for_update().filter(pk=1).first()
         if head is None:
             AuditHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
             head = AuditHead.objects.select_for_update().get(pk=1)
-        actor_obj = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-        event = AuditEvent(
-            occurred_at=clock.now(),
-            actor=actor_obj,
-            actor_username=actor_obj.get_username() if actor_obj else "",
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            from_state=from_state,
-            to_state=to_state,
-            note=note,
-            success=success,
-            ip_address=_stored_ip(ip_address),
-            prev_hash=head.last_hash,
-        )
-        event.hash = audit_hash(head.last_hash, event.chained_fields())
-        event.save(force_insert=True)
-        head.last_hash = event.hash
-        head.count += 1
+        for event in events:
+            event.prev_hash = head.last_hash
+            event.hash = audit_hash(head.last_hash, event.chained_fields())
+            head.last_hash = event.hash
+        if len(events) == 1:
+            events[0].save(force_insert=True)
+        else:
+            # One statement, rows in the list's order: ids ascend in chain order, as the verification reads them.
+            AuditEvent.objects.bulk_create(events)
+        head.count += len(events)
         head.save(update_fields=["last_hash", "count"])
-    return event
+
+
+# The events appended inside `audit_batch` in this thread, waiting to be chained (None: no batch open).
+_BATCH = threading.local()
+
+
+@contextmanager
+def audit_batch() -> Iterator[None]:
+    """Appends inside the block are chained and written together when it ends (in the order they were made, with the
+    moments they were made), in the caller's transaction: one lock of the chain's head instead of one per event, and
+    taken at the end, so it is held for less of the transaction. Use it inside a transaction that records many
+    events (a package's fan-out); if the block raises, its events are dropped with the transaction. Events returned
+    by audit_append inside the block are saved (and get their id and hash) only when it ends. Nested blocks join the
+    outermost one."""
+    if getattr(_BATCH, "events", None) is not None:
+        yield
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_batch() must run inside a transaction")
+    _BATCH.events = []
+    try:
+        yield
+        events: list[AuditEvent] = _BATCH.events
+    finally:
+        _BATCH.events = None
+    if events:
+        _chain_write(events)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,11 +26,39 @@ from .selectors import due_soon_limit
 # Read models kept in step with the timeline (statistics): called with (case, event) inside case_event_record, in the
 # caller's transaction, after the case's changes are saved. Registered by the owning app's ready().
 CASE_EVENT_LISTENERS: list[Callable[[Case, CaseEvent], None]] = []
+# Listeners that only bring a read model up to a case's current state (statistics): inside `case_events_coalesced`
+# they hear each case once, at the end of the block, with its last event, however many events it had.
+_COALESCING: set[Callable[[Case, CaseEvent], None]] = set()
+_PENDING = threading.local()
 
 
-def case_event_listener_add(listener: Callable[[Case, CaseEvent], None]) -> None:
+def case_event_listener_add(listener: Callable[[Case, CaseEvent], None], *, coalesce: bool = False) -> None:
     if listener not in CASE_EVENT_LISTENERS:
         CASE_EVENT_LISTENERS.append(listener)
+    if coalesce:
+        _COALESCING.add(listener)
+
+
+@contextmanager
+def case_events_coalesced() -> Iterator[None]:
+    """Within the block, listeners registered with `coalesce=True` hear each case once, when the block ends (in the
+    order the cases first had an event, with each case's last event), in the caller's transaction. For actions that
+    record several events on many cases at once (a package's fan-out registers and accepts each part): a read model
+    refreshed from the case's current state needs it only once. Nested blocks join the outermost; if the block
+    raises, nothing is heard (the transaction rolls back anyway)."""
+    if getattr(_PENDING, "events", None) is not None:
+        yield
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("case_events_coalesced() must run inside a transaction")
+    _PENDING.events = {}
+    try:
+        yield
+        pending: dict[tuple[Callable[[Case, CaseEvent], None], int], tuple[Case, CaseEvent]] = _PENDING.events
+    finally:
+        _PENDING.events = None
+    for (listener, _pk), (case, event) in pending.items():
+        listener(case, event)
 
 
 # Who a case serves, by case kind, for apps that act for "the citizen of any case" (ratings) without knowing case
@@ -86,8 +116,14 @@ def case_event_record(
         note=note[:500],
         ip_address=ip_address,
     )
+    pending = getattr(_PENDING, "events", None)
     for listener in CASE_EVENT_LISTENERS:
-        listener(case, event)
+        if pending is not None and listener in _COALESCING:
+            key = (listener, case.pk)
+            pending.pop(key, None)  # re-inserted: a case is heard after every case whose last event came before
+            pending[key] = (case, event)
+        else:
+            listener(case, event)
     return event
 
 

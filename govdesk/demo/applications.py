@@ -89,6 +89,9 @@ class FormFiller:
             return rng.choice([1, 2, 3, 4]) if "size" in name or "count" in name else rng.randint(1, 300) * 100
         if name == "uscc":
             return _fake_uscc(rng)
+        if name == "project_code":
+            # 投资项目代码: year, district, industry, approval kind, sequence (a construction matter's form asks it).
+            return f"{self.today.year}-141102-47-0{rng.randint(1, 3)}-{rng.randint(1, 999999):06d}"
         if name == "bank_account":
             return "6222" + "".join(rng.choice(string.digits) for _ in range(15))
         if kind == "textarea":

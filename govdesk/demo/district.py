@@ -45,6 +45,9 @@ DEPARTMENTS: list[tuple[str, str]] = [
     ("LS-SWJ", "国家税务总局吕梁市离石区税务局"),
     ("LS-CL", "区残疾人联合会"),
     ("LS-TY", "区退役军人事务局"),
+    # Construction approval (工程建设项目审批): civil air defence design review and acceptance, project archives.
+    ("LS-RF", "区人民防空办公室"),
+    ("LS-DA", "区档案馆"),
 ]
 
 

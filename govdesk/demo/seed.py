@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import binascii
+import json
 import random
 import secrets
 from base64 import b32decode
@@ -16,7 +17,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from govdesk.audit.services import audit_append
@@ -31,18 +32,23 @@ from govdesk.org.models import Role, Unit, UnitKind, User
 from govdesk.org.services import STAFF_ROLES, role_groups_sync
 from govdesk.packages.models import Package
 from govdesk.packages.transfer import packages_import
+from govdesk.projects.flows import project_types_import
+from govdesk.projects.models import ProjectType
 from govdesk.security.selectors import twofactor_required
 
 from .applications import SOURCE_APPLICATION, SOURCE_RATING, ApplicationPlanner, HallExecutor, RatingPlanner
 from .district import CENTRE, DEPARTMENTS, DISPATCH_RULES, GOVERNMENT, SERVICE_HALL, STREETS
 from .history import Executor, Planner, replay
+from .packages import PackageExecutor, PackagePlan, PackagePlanner
 from .people import fake_id_number, fake_mobile
+from .projects import PROJECT_DAYS, ProjectExecutor, ProjectPlanner
 from .selectors import demo_accounts_wanted
 
 DEMO_TOTP_DEVICE = "demo"
 CATEGORIES_CSV = Path(__file__).resolve().parents[1] / "catalog" / "data" / "categories.csv"
 DEMO_CATALOGUE = Path(__file__).resolve().parents[1] / "matters" / "data" / "demo_catalogue.json"
 DEMO_PACKAGES = Path(__file__).resolve().parents[1] / "packages" / "data" / "demo_packages.json"
+DEMO_PROJECT_TYPES = Path(__file__).resolve().parents[1] / "projects" / "data" / "project_types.json"
 
 
 def demo_categories_ensure() -> int:
@@ -234,6 +240,31 @@ def demo_packages_ensure() -> int:
     return result.created
 
 
+def demo_project_types_ensure() -> int:
+    """Load the shipped construction project types when the database has none; returns how many were created.
+
+    Their stages are packages of the shipped catalogue, so matters and packages are imported first when one of those
+    packages is missing (a database seeded before the project types came gets the matters and packages they added);
+    on a fresh database `demo_packages_ensure` has just imported them, and checking them all again takes half a
+    minute."""
+    if ProjectType.objects.exists():
+        return 0
+    flows = json.loads(DEMO_PROJECT_TYPES.read_text(encoding="utf-8")).get("project_types", [])
+    codes = {stage.get("package") for flow in flows for stage in flow.get("stages", [])}
+    have = Package.objects.filter(code__in=codes, current_version__isnull=False).count()
+    imports = ((DEMO_CATALOGUE, matters_import), (DEMO_PACKAGES, packages_import)) if have < len(codes) else ()
+    for path, load in imports:
+        loaded = load(content=path.read_bytes(), filename=path.name, commit=True)
+        if loaded.errors:
+            raise ValidationFailed(f"{path.name}: {loaded.errors[0]}")
+    result = project_types_import(
+        content=DEMO_PROJECT_TYPES.read_bytes(), filename=DEMO_PROJECT_TYPES.name, commit=True
+    )
+    if result.errors:
+        raise ValidationFailed(f"{DEMO_PROJECT_TYPES.name}: {result.errors[0]}")
+    return result.created
+
+
 @dataclass(frozen=True)
 class OrdersResult:
     orders: int
@@ -242,6 +273,8 @@ class OrdersResult:
     applications: int = 0
     ratings: int = 0
     rectifications: int = 0
+    packages: int = 0
+    projects: int = 0
 
 
 # Applications and ratings cover the last 60 days: the service hall's part of the history is younger.
@@ -255,11 +288,16 @@ def demo_orders_create(
     seed: int,
     applications: int = 0,
     ratings: int = 0,
+    packages: int = 0,
+    projects: int = 0,
     progress: Callable[[int, int], None] | None = None,
 ) -> OrdersResult:
-    """Plan `count` orders over the last `days` days, `applications` applications and about `ratings` ratings (of
-    closed orders and applications) over the last 60, and replay them all through the services in one time order,
-    in one transaction. Applications need the matter catalogue (`demo_catalogue_ensure`)."""
+    """Plan `count` orders over the last `days` days, `applications` applications, `packages` package applications
+    (一件事) and about `ratings` ratings (of closed orders and applications; with ratings, about half of the delivered
+    packages are rated too) over the last 60, and replay them all through the services in one time order, in one
+    transaction. Applications need the matter catalogue (`demo_catalogue_ensure`), packages theirs
+    (`demo_packages_ensure`). `projects` construction projects are registered over the last year (PROJECT_DAYS) and
+    taken through their stages (they need the project types: `demo_project_types_ensure`)."""
     now = clock.now()
     rng = random.Random(seed)  # noqa: S311 - demo data, reproducible on purpose
     planner = Planner(rng=rng, now=now, days=days)
@@ -292,23 +330,69 @@ def demo_orders_create(
     hall = HallExecutor(
         applications=app_plans, ratings=rating_plans, people=people, handlers=handlers, order_numbers=executor.numbers
     )
+    # Their own random stream too: adding packages leaves the applications' history as it was.
+    package_rng = random.Random(seed + 2)  # noqa: S311
+    package_plans: list[PackagePlan] = []
+    if packages:
+        package_planner = PackagePlanner(
+            rng=package_rng, now=now, days=window, handler_units=set(handlers), rated=ratings > 0
+        )
+        package_plans = package_planner.plan_all(packages)
+    package_executor = PackageExecutor(plans=package_plans, people=people, handlers=handlers)
+    project_plans = (
+        ProjectPlanner(
+            rng=random.Random(seed + 3),  # noqa: S311
+            now=now,
+            days=PROJECT_DAYS,
+            handler_units=set(handlers),
+        ).plan_all(projects)
+        if projects
+        else []
+    )
+    project_executor = ProjectExecutor(plans=project_plans, people=people, handlers=handlers)
     # Work orders first at equal moments: a rating planned at the instant of its order's close comes after it.
     streams = [
         (executor.steps(now), executor.run_step),
         (hall.application_steps(now), lambda step: hall.run_step(SOURCE_APPLICATION, step)),
         (hall.rating_steps(now), lambda step: hall.run_step(SOURCE_RATING, step)),
+        (package_executor.steps(now), package_executor.run_step),
+        (project_executor.steps(now), project_executor.run_step),
     ]
     # One transaction: SQLite commits once instead of per step, and an interrupted seed leaves nothing behind.
     with transaction.atomic():
-        steps = replay(streams, progress)
+        steps = replay(streams, _with_statistics(progress))
     return OrdersResult(
         orders=len(executor.numbers),
         steps=steps,
-        failures=dict(executor.failures + hall.failures),
+        failures=dict(executor.failures + hall.failures + package_executor.failures + project_executor.failures),
         applications=len(hall.numbers),
+        packages=len(package_executor.numbers),
+        projects=len(project_executor.codes),
         ratings=Evaluation.objects.count(),
         rectifications=len(hall.rectifications),
     )
+
+
+# How often (in replayed steps) PostgreSQL's planner statistics are refreshed during the replay.
+ANALYZE_EVERY = 1000
+FIRST_ANALYZE = 200  # early too: a caller's transaction (a test's) may hold the catalogue and accounts as well
+
+
+def _with_statistics(progress: Callable[[int, int], None] | None) -> Callable[[int, int], None] | None:
+    """`progress`, plus an ANALYZE every ANALYZE_EVERY steps on PostgreSQL: the whole history is written in one
+    transaction, which autovacuum never sees, so without it the planner keeps planning for the empty tables it
+    started with and the package and project queries slow to seconds each as the tables fill."""
+    if connection.vendor != "postgresql":
+        return progress
+
+    def step(done: int, total: int) -> None:
+        if done % ANALYZE_EVERY == 0 or done == FIRST_ANALYZE:
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        if progress is not None:
+            progress(done, total)
+
+    return step
 
 
 def history_start(days: int) -> datetime:

@@ -6,24 +6,23 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.template.response import TemplateResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 
-from govdesk.common.errors import ApplicationError, ValidationFailed
-from govdesk.common.pages import client_ip
+from govdesk.common.errors import ValidationFailed
 
 from . import uploads
 from .models import Matter, MatterMaterial, MatterVersion
 from .services import MATERIAL_ATTRS, VERSION_ATTRS, matter_fields_check, matter_version_check, matter_version_publish
-from .transfer import ImportResult, matters_export
+from .transfer import matters_export
+from .upload_admin import CheckedUploadAdmin, UploadPageLabels
 
 
 def _copy_from(request: HttpRequest) -> MatterVersion | None:
@@ -178,7 +177,7 @@ class MatterVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Matter)
-class MatterAdmin(admin.ModelAdmin):
+class MatterAdmin(CheckedUploadAdmin):
     list_display = ("code", "name", "unit", "current_version_number", "is_active", "new_version_link")
     list_filter = ("is_active", "unit")
     search_fields = ("code", "name", "pinyin_initials")
@@ -186,6 +185,25 @@ class MatterAdmin(admin.ModelAdmin):
     readonly_fields = ("code", "name", "pinyin_initials", "unit", "current_version")
     fields = ("code", "name", "pinyin_initials", "unit", "current_version", "is_active")
     change_list_template = "admin/matters/matter/change_list.html"
+    upload_kind = uploads.CATALOGUE_UPLOADS
+    upload_labels = UploadPageLabels(
+        title=gettext_lazy("Import the catalogue"),
+        choose_one=gettext_lazy("Choose one catalogue file."),
+        imported=gettext_lazy(
+            "Catalogue imported: %(new)d new, %(changed)d changed (new version), %(unchanged)d unchanged."
+        ),
+        outcome_bar=gettext_lazy("New, changed and unchanged matters"),
+        new_items=gettext_lazy("New matters"),
+        changed_items=gettext_lazy("Changed matters (a new version each)"),
+        upload_heading=gettext_lazy("Upload a catalogue file"),
+        upload_help=gettext_lazy(
+            "An Excel workbook with the sheets 事项 and 材料, as the export writes it, or the catalogue's JSON; at "
+            "most %(max_mb)s MB. The upload is a dry run: it reports every new and changed matter and every row error, "
+            "and writes nothing until you confirm."
+        ),
+        file_field=gettext_lazy("Catalogue file"),
+        export_link=gettext_lazy("Download the current catalogue (xlsx)"),
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # a matter is added with its first version (matter versions → add)
@@ -208,82 +226,9 @@ class MatterAdmin(admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("export/", view(self.export_view), name="matters_matter_export"),
-            path("import/", view(self.import_view), name="matters_matter_import"),
-            path("import/confirm/", view(self.import_confirm_view), name="matters_matter_import_confirm"),
+            *self.checked_upload_urls(),
             *super().get_urls(),
         ]
-
-    # --- import from a file: upload → dry-run report → confirm --------------------------------------------------
-
-    def _import_page(self, request: HttpRequest, *, status: int = 200, **context: Any) -> TemplateResponse:
-        result: ImportResult | None = context.get("result")
-        page = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": _("Import the catalogue"),
-            "max_mb": uploads.UPLOAD_MAX_BYTES // (1024 * 1024),
-            "bar": _outcome_bar(result) if result is not None and not result.errors else [],
-            **context,
-        }
-        if result is not None:
-            page["new_items"] = [i for i in result.items if i.outcome == "new"]
-            page["changed_items"] = [i for i in result.items if i.outcome == "changed"]
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/matters/matter/import.html", page, status=status)
-
-    def _check_import_permission(self, request: HttpRequest) -> None:
-        if not request.user.has_perm(uploads.FILE_PERMISSION):
-            raise PermissionDenied
-
-    def import_view(self, request: HttpRequest) -> HttpResponse:
-        """GET: the upload form. POST: the dry run's report of the uploaded file (nothing written)."""
-        self._check_import_permission(request)
-        if request.method == "GET":
-            return self._import_page(request)
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["GET", "POST"])
-        files = request.FILES.getlist("file")
-        if len(files) != 1:
-            message = _("Choose one catalogue file.")
-            return self._import_page(request, status=400, error=message)
-        upload = files[0]
-        try:
-            checked = uploads.catalogue_upload_check(
-                actor=request.user,
-                name=upload.name or "",
-                data=upload.read(uploads.UPLOAD_MAX_BYTES + 1),
-                ip_address=client_ip(request),
-            )
-        except ApplicationError as exc:
-            return self._import_page(request, status=exc.status_code, error=str(exc.message))
-        result = checked.result
-        return self._import_page(
-            request,
-            status=400 if result.errors else 200,
-            result=result,
-            upload=checked.upload,
-            filename=upload.name,
-        )
-
-    def import_confirm_view(self, request: HttpRequest) -> HttpResponse:
-        """POST: apply the checked upload named by its token, and show what was written."""
-        self._check_import_permission(request)
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        try:
-            result = uploads.catalogue_upload_apply(
-                actor=request.user, token=request.POST.get("token", ""), ip_address=client_ip(request)
-            )
-        except ApplicationError as exc:
-            return self._import_page(request, status=exc.status_code, error=str(exc.message))
-        if result.errors:
-            return self._import_page(request, status=400, result=result, applied=False, stale=True)
-        messages.success(
-            request,
-            _("Catalogue imported: %(new)d new, %(changed)d changed (new version), %(unchanged)d unchanged.")
-            % {"new": result.created, "changed": result.changed, "unchanged": result.unchanged},
-        )
-        return self._import_page(request, result=result, applied=True)
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
@@ -294,36 +239,3 @@ class MatterAdmin(admin.ModelAdmin):
         stamp = timezone.localdate().isoformat()
         response["Content-Disposition"] = f'attachment; filename="matters-{stamp}.xlsx"'
         return response
-
-
-OUTCOME_COLOURS = {"new": "#3a9d5d", "changed": "#e07b39", "unchanged": "#9aa5b1"}
-
-
-def _outcome_bar(result: ImportResult) -> list[dict[str, Any]]:
-    """One stacked bar (percent widths) of what the import does: new, changed, unchanged matters."""
-    counts = [
-        ("new", pgettext("catalogue import", "new"), result.created),
-        ("changed", pgettext("catalogue import", "changed"), result.changed),
-        ("unchanged", pgettext("catalogue import", "unchanged"), result.unchanged),
-    ]
-    total = sum(count for _key, _label, count in counts)
-    if not total:
-        return []
-    segments: list[dict[str, Any]] = []
-    x = 0.0
-    for key, label, count in counts:
-        if not count:
-            continue
-        width = 100.0 * count / total
-        segments.append(
-            {
-                "key": key,
-                "label": label,
-                "count": count,
-                "x": round(x, 2),
-                "width": round(width, 2),
-                "colour": OUTCOME_COLOURS[key],
-            }
-        )
-        x += width
-    return segments

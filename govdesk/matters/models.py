@@ -126,10 +126,10 @@ class MatterMaterial(models.Model):
         return self.name
 
 
-class CatalogueUpload(models.Model):
-    """A catalogue file the administrator uploaded in the admin and checked by a dry run. Confirming applies these
-    stored bytes (found by the token the report page carries), never a file posted again, so what is written is
-    exactly what the report showed would be."""
+class CheckedUpload(models.Model):
+    """A file the administrator uploaded in the admin and checked by a dry run (`govdesk.matters.uploads`).
+    Confirming applies these stored bytes (found by the token the report page carries), never a file posted again,
+    so what is written is exactly what the report showed would be."""
 
     token = models.CharField(max_length=64, unique=True)
     filename = models.CharField(_("file name"), max_length=200)
@@ -143,9 +143,16 @@ class CatalogueUpload(models.Model):
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-uploaded_at", "-id"]
-        verbose_name = _("catalogue upload")
-        verbose_name_plural = _("catalogue uploads")
 
     def __str__(self) -> str:
         return self.filename
+
+
+class CatalogueUpload(CheckedUpload):
+    """A checked upload of the matter catalogue."""
+
+    class Meta(CheckedUpload.Meta):
+        verbose_name = _("catalogue upload")
+        verbose_name_plural = _("catalogue uploads")

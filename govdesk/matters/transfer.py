@@ -11,12 +11,11 @@ import io
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from govdesk.common import validators
 from govdesk.common.errors import ValidationFailed
@@ -100,6 +99,17 @@ class ImportResult:
     items: list[ImportItem] = field(default_factory=list)
 
 
+class ImportReport(Protocol):
+    """What an import answers (`ImportResult`, the packages' `PackageImportResult`): counts, errors, items."""
+
+    created: int
+    changed: int
+    unchanged: int
+    committed: bool
+    errors: list[str]
+    items: list[ImportItem]
+
+
 @dataclass
 class _Row:
     values: dict[str, Any]
@@ -157,30 +167,48 @@ def _read_sheet(
     return read
 
 
-def _records_from_xlsx(content: bytes, errors: list[str]) -> list[_MatterRecord]:
+def read_workbook(
+    content: bytes, sheets: list[tuple[str, list[tuple[str, str]], set[str]]], errors: list[str]
+) -> list[list[_Row]]:
+    """The rows of each (sheet, columns, optional column keys) of a workbook, in that order; a missing sheet or
+    column is an error and no rows. A file that is no workbook is a ValidationFailed, never a 500."""
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError, TypeError) as exc:
-        raise ValidationFailed(_("This file is not an Excel workbook (.xlsx): %(error)s") % {"error": exc}) from None
-    except Exception as exc:  # zipfile.BadZipFile and friends: a broken upload must be a message, never a 500
+    except Exception as exc:  # InvalidFileException, zipfile.BadZipFile, OSError, KeyError and friends
         raise ValidationFailed(_("This file is not an Excel workbook (.xlsx): %(error)s") % {"error": exc}) from None
     try:
-        matter_rows = _read_sheet(workbook, MATTERS_SHEET, MATTER_COLUMNS, errors, optional={"is_active", "fields"})
-        material_rows = _read_sheet(workbook, MATERIALS_SHEET, MATERIAL_COLUMNS, errors, optional={"sample", "order"})
+        return [_read_sheet(workbook, sheet, columns, errors, optional=optional) for sheet, columns, optional in sheets]
     finally:
         workbook.close()
+
+
+def _records_from_xlsx(content: bytes, errors: list[str]) -> list[_MatterRecord]:
+    matter_rows, material_rows = read_workbook(
+        content,
+        [
+            (MATTERS_SHEET, MATTER_COLUMNS, {"is_active", "fields"}),
+            (MATERIALS_SHEET, MATERIAL_COLUMNS, {"sample", "order"}),
+        ],
+        errors,
+    )
     return _group(matter_rows, material_rows, errors)
 
 
-def _records_from_json(content: bytes, errors: list[str]) -> list[_MatterRecord]:
-    """The shipped demo catalogue: {"matters": [{...matter columns..., "materials": [{...}]}]}."""
+def read_json_list(content: bytes, key: str, refusal: str) -> list[Any]:
+    """The list `key` of a JSON object file; a file that is no such object is a ValidationFailed with `refusal`."""
     try:
         data = json.loads(content.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValidationFailed(_("This file is not valid JSON: %(error)s") % {"error": exc}) from None
-    items = data.get("matters") if isinstance(data, dict) else None
+    items = data.get(key) if isinstance(data, dict) else None
     if not isinstance(items, list):
-        raise ValidationFailed(_('The JSON must be an object with a list "matters".'))
+        raise ValidationFailed(refusal)
+    return items
+
+
+def _records_from_json(content: bytes, errors: list[str]) -> list[_MatterRecord]:
+    """The shipped demo catalogue: {"matters": [{...matter columns..., "materials": [{...}]}]}."""
+    items = read_json_list(content, "matters", _('The JSON must be an object with a list "matters".'))
     records = []
     for index, item in enumerate(items, start=1):
         if not isinstance(item, dict):
@@ -407,29 +435,46 @@ def matters_import(
     result = ImportResult(matters=len(records), errors=errors)
     if errors:
         return result
+    publish_all(
+        checked,
+        model=Matter,
+        publish=matter_version_publish,
+        acting_user=acting_user,
+        result=result,
+        commit=commit,
+        progress=progress,
+    )
+    return result
+
+
+def publish_all(
+    checked: list[dict[str, Any] | None],
+    *,
+    model: type[models.Model],
+    publish: Callable[..., Any],
+    acting_user: Any,
+    result: ImportReport,
+    commit: bool,
+    progress: ProgressCallback | None,
+) -> None:
+    """Publish every checked record (none is None once the check found no error) in one transaction, rolled back
+    without `commit`, and count in `result` what each did. A record is the keyword arguments of `publish`, the publish
+    service (`matter_version_publish`, `package_version_publish`); `model` (Matter, Package) tells a new code from a
+    changed one by its current version."""
     with transaction.atomic():
         for done, item in enumerate(checked, start=1):
             assert item is not None  # no errors means every record converted
             found = list(
-                Matter.objects.filter(code=item["code"]).values_list("current_version__version", flat=True)[:1]
+                model._default_manager.filter(code=item["code"]).values_list("current_version__version", flat=True)[:1]
             )
             existed, current = bool(found), (found[0] if found else None)
-            outcome = matter_version_publish(
-                code=item["code"],
-                attrs=item["attrs"],
-                materials=item["materials"],
-                acting_user=acting_user,
-                is_active=item["is_active"],
-            )
-            if outcome.activity_changed:
+            outcome = publish(**item, acting_user=acting_user)
+            if outcome.activity_changed or (outcome.created and existed):
                 result.changed += 1
                 kind = "changed"
             elif not outcome.created:
                 result.unchanged += 1
                 kind = "unchanged"
-            elif existed:
-                result.changed += 1
-                kind = "changed"
             else:
                 result.created += 1
                 kind = "new"
@@ -447,7 +492,6 @@ def matters_import(
         if not commit:
             transaction.set_rollback(True)
     result.committed = commit
-    return result
 
 
 # --- export ----------------------------------------------------------------------------------------------------------

@@ -36,6 +36,9 @@ ADMIN_ROLE_PERMISSIONS: dict[str, list[PermissionSpec]] = {
         ("packages", "package"),
         ("packages", "packageversion"),
         ("packages", "packageupload"),
+        # Construction project types and their flows (stages as packages), not the projects (cases).
+        ("projects", "projecttype"),
+        ("projects", "flowstage"),
         ("govcalendar", None),
         ("org", "unit"),
         ("dispatch", "dispatchsettings"),

@@ -1,6 +1,6 @@
 """Admin editing of the package catalogue (一件事). A saved version is never changed: editing a package saves a new
 version through the publish service, which becomes current at once (package applications keep theirs). The import
-page is the matter catalogue's, for packages."""
+pages are the matter catalogue's (`govdesk.matters.upload_admin`), for packages."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -18,15 +18,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from govdesk.common.errors import ApplicationError
-from govdesk.common.pages import client_ip
-from govdesk.matters.admin import _outcome_bar
 from govdesk.matters.models import MatterVersion
+from govdesk.matters.upload_admin import CheckedUploadAdmin, UploadPageLabels
 
 from . import uploads
 from .catalogue import ITEM_KEYS, MATERIAL_KEYS, package_merged_form, package_version_check, package_version_publish
 from .models import Package, PackageVersion
-from .transfer import PackageImportResult, packages_export
+from .transfer import packages_export
 
 ATTR_FIELDS = ["name", "life_event", "lead_unit", "description", "promised_limit_days", "fields"]
 MAX_BUILD_MATTERS = 20
@@ -185,7 +183,7 @@ class PackageVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Package)
-class PackageAdmin(admin.ModelAdmin):
+class PackageAdmin(CheckedUploadAdmin):
     list_display = ("code", "name", "life_event", "lead_unit", "current_version_number", "is_active", "edit_link")
     list_filter = ("is_active", "life_event", "lead_unit")
     search_fields = ("code", "name", "pinyin_initials")
@@ -193,6 +191,25 @@ class PackageAdmin(admin.ModelAdmin):
     readonly_fields = ("code", "name", "pinyin_initials", "life_event", "lead_unit", "current_version")
     fields = ("code", "name", "pinyin_initials", "life_event", "lead_unit", "current_version", "is_active")
     change_list_template = "admin/packages/package/change_list.html"
+    upload_kind = uploads.PACKAGE_UPLOADS
+    upload_labels = UploadPageLabels(
+        title=gettext_lazy("Import packages"),
+        choose_one=gettext_lazy("Choose one package file."),
+        imported=gettext_lazy(
+            "Packages imported: %(new)d new, %(changed)d changed (new version), %(unchanged)d unchanged."
+        ),
+        outcome_bar=gettext_lazy("New, changed and unchanged packages"),
+        new_items=gettext_lazy("New packages"),
+        changed_items=gettext_lazy("Changed packages (a new version each)"),
+        upload_heading=gettext_lazy("Upload a package file"),
+        upload_help=gettext_lazy(
+            "An Excel workbook with the sheets 一件事, 事项 and 材料, as the export writes it, or the packages' JSON; "
+            "at most %(max_mb)s MB. The matters it bundles must be in the catalogue. The upload is a dry run: it "
+            "reports every new and changed package and every row error, and writes nothing until you confirm."
+        ),
+        file_field=gettext_lazy("Package file"),
+        export_link=gettext_lazy("Download the current packages (xlsx)"),
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # a package is added with its first version
@@ -216,8 +233,7 @@ class PackageAdmin(admin.ModelAdmin):
         return [
             path("build/", view(self.build_view), name="packages_package_build"),
             path("export/", view(self.export_view), name="packages_package_export"),
-            path("import/", view(self.import_view), name="packages_package_import"),
-            path("import/confirm/", view(self.import_confirm_view), name="packages_package_import_confirm"),
+            *self.checked_upload_urls(),
             *super().get_urls(),
         ]
 
@@ -236,67 +252,6 @@ class PackageAdmin(admin.ModelAdmin):
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/packages/package/build.html", page)
-
-    def _import_page(self, request: HttpRequest, *, status: int = 200, **context: Any) -> TemplateResponse:
-        result: PackageImportResult | None = context.get("result")
-        page = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": _("Import packages"),
-            "max_mb": uploads.UPLOAD_MAX_BYTES // (1024 * 1024),
-            "bar": _outcome_bar(result) if result is not None and not result.errors else [],  # type: ignore[arg-type]
-            **context,
-        }
-        if result is not None:
-            page["new_items"] = [i for i in result.items if i.outcome == "new"]
-            page["changed_items"] = [i for i in result.items if i.outcome == "changed"]
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/packages/package/import.html", page, status=status)
-
-    def import_view(self, request: HttpRequest) -> HttpResponse:
-        """GET: the upload form. POST: the dry run's report of the uploaded file (nothing written)."""
-        self._check_edit_permission(request)
-        if request.method == "GET":
-            return self._import_page(request)
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["GET", "POST"])
-        files = request.FILES.getlist("file")
-        if len(files) != 1:
-            return self._import_page(request, status=400, error=_("Choose one package file."))
-        upload = files[0]
-        try:
-            checked = uploads.package_upload_check(
-                actor=request.user,
-                name=upload.name or "",
-                data=upload.read(uploads.UPLOAD_MAX_BYTES + 1),
-                ip_address=client_ip(request),
-            )
-        except ApplicationError as exc:
-            return self._import_page(request, status=exc.status_code, error=str(exc.message))
-        result = checked.result
-        return self._import_page(
-            request, status=400 if result.errors else 200, result=result, upload=checked.upload, filename=upload.name
-        )
-
-    def import_confirm_view(self, request: HttpRequest) -> HttpResponse:
-        """POST: apply the checked upload named by its token, and show what was written."""
-        self._check_edit_permission(request)
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        try:
-            result = uploads.package_upload_apply(
-                actor=request.user, token=request.POST.get("token", ""), ip_address=client_ip(request)
-            )
-        except ApplicationError as exc:
-            return self._import_page(request, status=exc.status_code, error=str(exc.message))
-        if result.errors:
-            return self._import_page(request, status=400, result=result, applied=False, stale=True)
-        messages.success(
-            request,
-            _("Packages imported: %(new)d new, %(changed)d changed (new version), %(unchanged)d unchanged.")
-            % {"new": result.created, "changed": result.changed, "unchanged": result.unchanged},
-        )
-        return self._import_page(request, result=result, applied=True)
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):

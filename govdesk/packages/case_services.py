@@ -23,6 +23,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,11 +36,17 @@ from govdesk.applications.services import (
     material_defects_clean,
 )
 from govdesk.applications.states import Status as ApplicationStatus
+from govdesk.audit.services import audit_batch
 from govdesk.calendar.core import deadline_add_working_days
 from govdesk.calendar.selectors import calendar_get, calendar_years_without_data
 from govdesk.cases.attachments import CheckedFile
 from govdesk.cases.models import Attachment, CaseEvent, CaseKind
-from govdesk.cases.services import case_attachments_add, case_event_record, case_units_assign
+from govdesk.cases.services import (
+    case_attachments_add,
+    case_event_record,
+    case_events_coalesced,
+    case_units_assign,
+)
 from govdesk.common import clock
 from govdesk.common.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from govdesk.common.inputs import FieldErrors, text_field, text_input
@@ -569,7 +576,9 @@ def package_accept(*, package_application: PackageApplication | str, actor: Any,
     the parts they need. ONE acceptance notice lists the parts. The promised total limit starts now."""
     note = _note(note)
     package_application, row = _begin(package_application, actor, Action.ACCEPT)
-    missing = list(package_application.materials.filter(required=True, received=False).order_by("order", "id"))
+    # The checklist, read once: the check, the notice's list and the parts' shared files (_shared) all come from it.
+    receipts = list(package_application.materials.select_related("attachment"))
+    missing = [m for m in receipts if m.required and not m.received]
     _guard(
         not missing,
         _("Required materials are missing: %(m)s. Ask for them (request-correction) instead.")
@@ -580,9 +589,10 @@ def package_accept(*, package_application: PackageApplication | str, actor: Any,
     package_application.accepted_at = package_application.dispatched_at = now
     package_application.accepted_by = actor
     package_application.due_at = _due(now, version.promised_limit_days) if version.promised_limit_days else None
-    package_application.materials.filter(received=True, checked_by__isnull=True).update(
-        checked_by=actor, checked_at=now
-    )
+    if any(m.received and m.checked_by_id is None for m in receipts):
+        package_application.materials.filter(received=True, checked_by__isnull=True).update(
+            checked_by=actor, checked_at=now
+        )
     items = package_items_needed(version, dict(package_application.form or {}))
     _guard(bool(items), _("This form needs none of the package's matters."))
     PackagePart.objects.bulk_create(
@@ -592,27 +602,30 @@ def package_accept(*, package_application: PackageApplication | str, actor: Any,
     data: dict[str, Any] = {"parts": [item.matter.code for item in items], "limit_days": version.promised_limit_days}
     if package_application.due_at is not None:
         data["due_at"] = package_application.due_at.isoformat()
-    _move(
-        package_application,
-        row.action.value,
-        Status.HANDLING,
-        actor=actor,
-        note=note,
-        data=data,
-        fields=["accepted_at", "accepted_by", "dispatched_at", "due_at"],
-    )
-    with _advancing(package_application.pk):
-        _parts_resolve(package_application, actor)
-    received = [{"code": m.code, "name": m.name} for m in package_application.materials.filter(received=True)]
-    _notice_issue(
-        package_application,
-        PackageNoticeKind.ACCEPTANCE,
-        actor,
-        materials=received,
-        parts=_part_lines(package_application),
-    )
-    # Every part decided on the spot (即办件): the package is decided at once, with its result notice.
-    _status_derive(package_application, actor)
+    # The fan-out's ~20 audit events are chained in one go at the end (one lock of the chain's head, not one each),
+    # and each part's statistics refreshed once, not on its registration and again on its acceptance.
+    with audit_batch(), case_events_coalesced():
+        _move(
+            package_application,
+            row.action.value,
+            Status.HANDLING,
+            actor=actor,
+            note=note,
+            data=data,
+            fields=["accepted_at", "accepted_by", "dispatched_at", "due_at"],
+        )
+        with _advancing(package_application.pk):
+            parts = _parts_resolve(package_application, actor, receipts=receipts)
+        received = [{"code": m.code, "name": m.name} for m in receipts if m.received]
+        _notice_issue(
+            package_application,
+            PackageNoticeKind.ACCEPTANCE,
+            actor,
+            materials=received,
+            parts=_part_lines(package_application, parts=parts),
+        )
+        # Every part decided on the spot (即办件): the package is decided at once, with its result notice.
+        _status_derive(package_application, actor, parts=parts)
     return package_application
 
 
@@ -678,25 +691,36 @@ def _result_notice(application: Application) -> ApplicationNotice | None:
     return application.notices.filter(kind=ApplicationNoticeKind.RESULT).order_by("-issued_at", "-id").first()
 
 
-def _parts_resolve(package_application: PackageApplication, actor: Any) -> None:
+def _parts_resolve(
+    package_application: PackageApplication, actor: Any, *, receipts: list[PackageMaterialReceipt] | None = None
+) -> list[PackagePart]:
     """Start every waiting part whose dependencies are all approved, cancel every one that can never start, until
-    nothing changes (a part approved on the spot may start others)."""
+    nothing changes (a part approved on the spot may start others). Returns the parts as they now are.
+
+    The parts are read once: starting or cancelling one updates it in memory (its application, approved on the spot
+    or not, included), and while the package is being advanced no listener changes them behind our back.
+    `receipts`: the package's checklist with its files, if the caller has it."""
     shared: _Shared | None = None
+    parts = _parts(package_application)
+    by_code = {part.matter.code: part for part in parts}
     while True:
-        parts = _parts(package_application)
-        by_code = {part.matter.code: part for part in parts}
         start, cancel = parts_next(
             {code: part.item.depends_on for code, part in by_code.items()},
             {code: _outcome(part) for code, part in by_code.items()},
         )
         if not start and not cancel:
-            return
+            return parts
         for code, failed in cancel.items():
             _part_cancel(package_application, by_code[code], by_code[failed], actor)
-        shared = shared or _shared(package_application)
+        shared = shared or _shared(package_application, receipts)
+        # The versions of the parts starting now, with their matters and checklists, in two queries for them all.
+        versions = [by_code[code].matter.current_version for code in start]
+        prefetch_related_objects([v for v in versions if v is not None], "matter", "materials")
         for code in start:
             needs = [by_code[d] for d in by_code[code].item.depends_on if d in by_code]
             _part_start(package_application, by_code[code], needs, shared, actor)
+        started = [by_code[code] for code in start]
+        PackagePart.objects.bulk_update(started, ["application", "state"])
 
 
 def _part_reason(part: PackagePart) -> str:
@@ -742,13 +766,15 @@ class _Shared:
     produced: dict[str, dict[str, str]]
 
 
-def _shared(package_application: PackageApplication) -> _Shared:
+def _shared(package_application: PackageApplication, checklist: list[PackageMaterialReceipt] | None = None) -> _Shared:
     answers = dict(package_application.form or {})
     try:
         forms = package_form_validate(version=package_application.package_version, data=answers)
     except ValidationFailed:
         forms = {}  # see _matter_form
-    receipts = {r.code: r for r in package_application.materials.select_related("attachment")}
+    if checklist is None:
+        checklist = list(package_application.materials.select_related("attachment"))
+    receipts = {r.code: r for r in checklist}
     parts = set(package_application.parts.values_list("matter__code", flat=True))
     received: dict[str, dict[str, Attachment | None]] = {}
     produced: dict[str, dict[str, str]] = {}
@@ -828,7 +854,7 @@ def _part_start(
     )
     for notice in notices_passed:
         _notice_attach(application, notice, actor)
-    names = {m.code: m.name for m in version.materials.all()}
+    names = {m.code: m.name for m in version.materials.all()} if as_materials else {}
     for code, need, notice in as_materials:
         case_event_record(
             case=application,
@@ -846,8 +872,8 @@ def _part_start(
             },
             data={"material": code, "matter": need.matter.code, "notice": notice.number},
         )
+    # Saved by the caller with the other parts started in the same round (_parts_resolve).
     part.application, part.state = application, PartState.STARTED
-    part.save(update_fields=["application", "state"])
     case_event_record(
         case=package_application,
         action="part-start",
@@ -901,10 +927,12 @@ def _notice_attach(application: Application, notice: ApplicationNotice, actor: A
     )
 
 
-def _part_lines(package_application: PackageApplication, *, results: bool = False) -> list[dict[str, str]]:
-    """The parts as a notice lists them."""
+def _part_lines(
+    package_application: PackageApplication, *, results: bool = False, parts: list[PackagePart] | None = None
+) -> list[dict[str, str]]:
+    """The parts as a notice lists them (`parts`: as the caller holds them, else read)."""
     lines = []
-    for part in _parts(package_application):
+    for part in parts if parts is not None else _parts(package_application):
         state = package_part_state(part)
         application = part.application
         unit = application.primary_unit if application is not None else None
@@ -929,10 +957,13 @@ def _part_lines(package_application: PackageApplication, *, results: bool = Fals
     return lines
 
 
-def _status_derive(package_application: PackageApplication, actor: Any) -> None:
+def _status_derive(
+    package_application: PackageApplication, actor: Any, *, parts: list[PackagePart] | None = None
+) -> None:
     """Move the package to the status its parts' states give (states.package_status_derive); reaching `decided`
-    issues the one result notice listing every part's result."""
-    states = [package_part_state(part) for part in _parts(package_application)]
+    issues the one result notice listing every part's result. `parts`: as the caller holds them, else read."""
+    parts = parts if parts is not None else _parts(package_application)
+    states = [package_part_state(part) for part in parts]
     target = package_status_derive(states, delivered=package_application.delivered_at is not None)
     if target == package_application.status or package_application.status not in (Status.HANDLING, Status.DECIDED):
         return
@@ -942,14 +973,17 @@ def _status_derive(package_application: PackageApplication, actor: Any) -> None:
         package_application.decided_at = now
         package_application.decision_due_at = decision_due_at
         data: dict[str, Any] = {
-            "parts": dict(zip([p.matter.code for p in _parts(package_application)], states, strict=True)),
+            "parts": dict(zip([p.matter.code for p in parts], states, strict=True)),
             "decision_due_at": decision_due_at.isoformat() if decision_due_at is not None else None,
         }
         # The result notice states the promised total; from here on `due_at` is the delivery's deadline (as an
         # application's), so a package decided in time is not flagged overdue while its results wait at the window.
         # The decision's deadline is kept on this event (and is accepted_at + the promised total).
         _notice_issue(
-            package_application, PackageNoticeKind.RESULT, actor, parts=_part_lines(package_application, results=True)
+            package_application,
+            PackageNoticeKind.RESULT,
+            actor,
+            parts=_part_lines(package_application, results=True, parts=parts),
         )
         package_application.due_at = _due(now, DELIVERY_LIMIT_DAYS)
         _move(

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govdesk.cases.models import Case
 from govdesk.common.fields import BlindIndexField, EncryptedCharField, EncryptedJSONField
+from govdesk.matters.models import CheckedUpload
 
 
 class LifeEvent(models.TextChoices):
@@ -165,28 +166,12 @@ class PackageMaterial(models.Model):
         return self.name
 
 
-class PackageUpload(models.Model):
-    """A package file the administrator uploaded in the admin and checked by a dry run; confirming applies these
-    stored bytes (found by the token the report page carries), as the matter catalogue's uploads."""
+class PackageUpload(CheckedUpload):
+    """A checked upload of the package catalogue, as the matter catalogue's (`CatalogueUpload`)."""
 
-    token = models.CharField(max_length=64, unique=True)
-    filename = models.CharField(_("file name"), max_length=200)
-    size = models.PositiveIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64)
-    content = models.BinaryField()
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(_("uploaded at"))
-    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-uploaded_at", "-id"]
+    class Meta(CheckedUpload.Meta):
         verbose_name = _("package file upload")
         verbose_name_plural = _("package file uploads")
-
-    def __str__(self) -> str:
-        return self.filename
 
 
 # --- package applications ------------------------------------------------------------------------------------------

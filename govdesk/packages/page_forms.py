@@ -13,6 +13,7 @@ from govdesk.applications.forms import APPLICANT_FIELDS, FIELD_PREFIX, Applicati
 from govdesk.applications.forms import _matter_field as matter_field
 from govdesk.common.errors import ValidationFailed
 
+from .catalogue import package_form_clean, package_materials_needed
 from .models import PackageVersion
 
 
@@ -82,6 +83,24 @@ class PackageForm(forms.Form):
             **{name: data.get(name, "") for name in APPLICANT_FIELDS},
             "form": answers,
         }
+
+    def answers_known(self) -> dict[str, Any] | None:
+        """The merged answers, cleaned as the package services clean them, once the form is bound and valid (a
+        checklist then lists only what this situation needs); None before."""
+        if not self.is_bound or not self.is_valid():
+            return None
+        try:
+            return package_form_clean(version=self.version, data=self.submission_data()["form"])
+        except ValidationFailed:
+            return None
+
+    def needed_codes(self) -> set[str] | None:
+        """The codes of the merged materials these answers need (None while they are not known): a material ticked or
+        uploaded only for a matter the situation does not need is no part of the application."""
+        answers = self.answers_known()
+        if answers is None:
+            return None
+        return {row["material"].code for row in package_materials_needed(self.version, answers)}
 
     def add_service_errors(self, error: ValidationFailed) -> None:
         """The service's field names (`applicant_phone`, `form.birth_date`) onto this form's fields; others above."""

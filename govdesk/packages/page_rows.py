@@ -1,6 +1,6 @@
 """What the package pages show, in rows a template prints: the merged checklist (each material once, with the matters
 it serves) and the parts (unit, status, deadline, result or reason). Built from objects the selectors read; no query
-of its own beyond the relations those objects carry."""
+of its own beyond the relations those objects carry (and the catalogue's reading of what a situation needs)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from govdesk.applications.models import StatusChoices
 from govdesk.applications.states import Status
 
+from .catalogue import package_materials_needed
 from .models import PackageApplication, PackagePart, PackageVersion, PartState
 
 
@@ -30,6 +31,9 @@ class ChecklistRow:
     # The matters whose result provides it (`from_result_of`), and whether the applicant still hands it in.
     produced_by: list[str] = field(default_factory=list)
     from_applicant: bool = True
+    # On a definition's checklist, a material no matter needed in every situation asks for: asked only when one of
+    # these matters is needed (their `condition`), so never marked required before the answers are known.
+    only_for: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -55,33 +59,61 @@ def _matter_names(version: PackageVersion) -> dict[str, str]:
     return {item.matter.code: item.matter.name for item in version.items.select_related("matter")}
 
 
-def checklist_rows(version: PackageVersion, receipts: list[Any] | None = None) -> list[ChecklistRow]:
-    """The merged materials of `version`; with `receipts` (an application's checklist), what was handed in."""
+def checklist_rows(
+    version: PackageVersion, receipts: list[Any] | None = None, *, form: dict[str, Any] | None = None
+) -> list[ChecklistRow]:
+    """The merged materials of `version`; with `receipts` (an application's checklist), what was handed in.
+
+    `form`: the (cleaned) merged answers, when known (an application's, or the counter's form once valid): only the
+    materials this situation needs are listed (`package_materials_needed`: a material whose every matter is not
+    needed is left out), required as it needs them. Without answers every material is listed, and one that only
+    situational matters ask for (an item's `condition`) is not marked required: it names the matters it is for."""
     names = _matter_names(version)
+    # With no answers, the situation every applicant is in: the matters needed whatever the answers.
+    situation = {
+        row["material"].code: row
+        for row in package_materials_needed(version, form if form is not None else {}, with_provided=True)
+    }
     rows = []
     by_code = {r.code: r for r in receipts or []}
     for material in version.materials.order_by("order", "code"):
+        receipt = by_code.get(material.code)
+        needed = situation.get(material.code)
+        if form is not None and needed is None and receipt is None:
+            continue  # no matter this application needs asks for it
+        sources = material.sources or []
+        if form is not None and needed is not None:
+            sources = [s for s in sources if s.get("matter") in needed["matters"]]
         served = []
-        for source in material.sources or []:
+        for source in sources:
             name = names.get(source.get("matter", ""), source.get("matter", ""))
             if name and name not in served:
                 served.append(name)
-        receipt = by_code.get(material.code)
-        sources = material.sources or []
-        produced_by = list(
-            dict.fromkeys(names[s["from_result_of"]] for s in sources if s.get("from_result_of") in names)
-        )
-        from_applicant = any(s.get("from_result_of") not in names for s in sources)
+        if form is not None and needed is not None:
+            produced_by = [names.get(c, c) for c in dict.fromkeys(needed["provided_by"].values())]
+            from_applicant = bool(needed["asked"])
+        else:
+            produced_by = list(
+                dict.fromkeys(names[s["from_result_of"]] for s in sources if s.get("from_result_of") in names)
+            )
+            from_applicant = any(s.get("from_result_of") not in names for s in sources)
+        if receipt is not None:
+            required = receipt.required
+        elif needed is not None:
+            required = needed["required"]
+        else:
+            required = False
         rows.append(
             ChecklistRow(
                 code=material.code,
                 name=material.name,
-                required=(receipt.required if receipt is not None else material.required) and from_applicant,
+                required=required and from_applicant,
                 matters=served,
                 received=receipt.received if receipt is not None else None,
                 defect=receipt.defect if receipt is not None else "",
                 produced_by=produced_by,
                 from_applicant=from_applicant or receipt is not None,
+                only_for=served if form is None and needed is None else [],
             )
         )
     # A receipt whose material the version no longer lists (it cannot happen: the application keeps its version),

@@ -15,12 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl import Workbook
 
-from govdesk.common.errors import ValidationFailed
 from govdesk.matters.transfer import (
     NO,
     YES,
@@ -31,10 +28,12 @@ from govdesk.matters.transfer import (
     _cells_as_text,
     _integer,
     _json_where,
-    _read_sheet,
     _Row,
     _text,
     _yes_no,
+    publish_all,
+    read_json_list,
+    read_workbook,
 )
 from govdesk.org.models import Unit
 
@@ -119,34 +118,21 @@ class _PackageRecord:
 
 
 def _records_from_xlsx(content: bytes, errors: list[str]) -> list[_PackageRecord]:
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError, TypeError) as exc:
-        raise ValidationFailed(_("This file is not an Excel workbook (.xlsx): %(error)s") % {"error": exc}) from None
-    except Exception as exc:  # zipfile.BadZipFile and friends: a broken upload must be a message, never a 500
-        raise ValidationFailed(_("This file is not an Excel workbook (.xlsx): %(error)s") % {"error": exc}) from None
-    try:
-        package_rows = _read_sheet(
-            workbook, PACKAGES_SHEET, PACKAGE_COLUMNS, errors, optional={"description", "is_active"}
-        )
-        item_rows = _read_sheet(workbook, ITEMS_SHEET, ITEM_COLUMNS, errors, optional={"order", "condition"})
-        material_rows = _read_sheet(
-            workbook, MATERIALS_SHEET, MATERIAL_COLUMNS, errors, optional={"order", "from_result_of"}
-        )
-    finally:
-        workbook.close()
+    package_rows, item_rows, material_rows = read_workbook(
+        content,
+        [
+            (PACKAGES_SHEET, PACKAGE_COLUMNS, {"description", "is_active"}),
+            (ITEMS_SHEET, ITEM_COLUMNS, {"order", "condition"}),
+            (MATERIALS_SHEET, MATERIAL_COLUMNS, {"order", "from_result_of"}),
+        ],
+        errors,
+    )
     return _group(package_rows, item_rows, material_rows, errors)
 
 
 def _records_from_json(content: bytes, errors: list[str]) -> list[_PackageRecord]:
     """The shipped demo data: {"packages": [{...package columns..., "items": [{...}], "materials": [{...}]}]}."""
-    try:
-        data = json.loads(content.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationFailed(_("This file is not valid JSON: %(error)s") % {"error": exc}) from None
-    packages = data.get("packages") if isinstance(data, dict) else None
-    if not isinstance(packages, list):
-        raise ValidationFailed(_('The JSON must be an object with a list "packages".'))
+    packages = read_json_list(content, "packages", _('The JSON must be an object with a list "packages".'))
     records = []
     for index, package in enumerate(packages, start=1):
         if not isinstance(package, dict):
@@ -386,44 +372,15 @@ def packages_import(
     result = PackageImportResult(packages=len(records), errors=errors)
     if errors:
         return result
-    with transaction.atomic():
-        for done, item in enumerate(checked, start=1):
-            assert item is not None  # no errors means every record converted
-            found = list(
-                Package.objects.filter(code=item["code"]).values_list("current_version__version", flat=True)[:1]
-            )
-            existed, current = bool(found), (found[0] if found else None)
-            outcome = package_version_publish(
-                code=item["code"],
-                attrs=item["attrs"],
-                items=item["items"],
-                materials=item["materials"],
-                acting_user=acting_user,
-                is_active=item["is_active"],
-            )
-            if outcome.activity_changed or (outcome.created and existed):
-                result.changed += 1
-                kind = "changed"
-            elif not outcome.created:
-                result.unchanged += 1
-                kind = "unchanged"
-            else:
-                result.created += 1
-                kind = "new"
-            result.items.append(
-                ImportItem(
-                    code=item["code"],
-                    name=outcome.version.name,
-                    outcome=kind,
-                    version=outcome.version.version,
-                    previous=current or 0,
-                )
-            )
-            if progress:
-                progress(done, len(checked))
-        if not commit:
-            transaction.set_rollback(True)
-    result.committed = commit
+    publish_all(
+        checked,
+        model=Package,
+        publish=package_version_publish,
+        acting_user=acting_user,
+        result=result,
+        commit=commit,
+        progress=progress,
+    )
     return result
 
 

@@ -59,7 +59,7 @@ def _render_apply(
     context = {
         "version": version,
         "form": form,
-        "checklist": checklist_rows(version),
+        "checklist": checklist_rows(version, form=form.answers_known()),
         "file_errors": file_errors or {},
     }
     return render(request, "packages/online/apply.html", context, status=status)
@@ -83,6 +83,9 @@ def package_apply(request: HttpRequest, code: str) -> HttpResponseBase:
     uploads, file_errors = material_files(request.FILES, "file_", codes)
     if not form.is_valid() or file_errors:
         return _render_apply(request, version, form, status=400, file_errors=file_errors)
+    needed = form.needed_codes()
+    if needed is not None:  # a file for a matter these answers do not need: left out, not an error
+        uploads = {c: f for c, f in uploads.items() if c in needed}
     try:
         package_application = window_services.package_submit_online(
             actor=request.user, data=form.submission_data(), uploads=uploads, ip_address=client_ip(request)
@@ -112,7 +115,7 @@ def _render_progress(
         "status_label": status_label(package_application.status),
         "phone": mask_phone(package_application.applicant_phone),
         "id_number": mask_id_number(package_application.applicant_id_number),
-        "checklist": checklist_rows(package_application.package_version, receipts),
+        "checklist": checklist_rows(package_application.package_version, receipts, form=package_application.form or {}),
         "missing": [r for r in receipts if not r.received and (r.required or r.defect)] if asked else [],
         "parts": part_rows(package_application, parts),
         "notices": case_selectors.package_application_notices(package_application=package_application),

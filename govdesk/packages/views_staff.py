@@ -121,7 +121,7 @@ def _render_detail(
         "status_label": status_label(package_application.status),
         "phone": mask_phone(package_application.applicant_phone),
         "id_number": mask_id_number(package_application.applicant_id_number),
-        "checklist": checklist_rows(package_application.package_version, receipts),
+        "checklist": checklist_rows(package_application.package_version, receipts, form=package_application.form or {}),
         "parts": part_rows(package_application, parts, link_to=link_to, can_urge=can_urge),
         "urge": can_urge,
         "chart": parts_chart(package_application, parts),

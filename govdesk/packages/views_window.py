@@ -52,7 +52,10 @@ def _render_counter(
         "received": received or [],
         "reason": reason,
         "scan_errors": scan_errors or {},
-        "checklist": checklist_rows(version) if version is not None else [],
+        # Once the form's answers are known (shown again after a mistake), only what they need.
+        "checklist": checklist_rows(version, form=form.answers_known() if form is not None else None)
+        if version is not None
+        else [],
     }
     done = request.GET.get("done", "")[:32]
     if done and status == 200:
@@ -123,6 +126,10 @@ def package_register(request: HttpRequest, code: str) -> HttpResponseBase:
         return _render_counter(
             request, **again, error=_("Please correct the errors below."), status=400, scan_errors=scan_errors
         )
+    needed = form.needed_codes()
+    if needed is not None:  # ticked or scanned for a matter these answers do not need: left out, not an error
+        received = [c for c in received if c in needed]
+        scans = {c: f for c, f in scans.items() if c in needed}
     # A scanned copy is a material received, ticked or not.
     data = {**form.submission_data(), "materials": sorted(set(received) | set(scans))}
     try:

@@ -247,6 +247,10 @@ def monthly_workbook(data: dict[str, Any]) -> Workbook:
         headline.append(["一件事收件量", package_totals.get("received"), None, None])
         headline.append(["一件事按时办结率", package_totals.get("on_time_rate"), None, None], headline_pct)
         headline.append(["一件事平均节省工作日", package_totals.get("avg_saved_days"), None, None])
+    project_totals = (data.get("projects") or {}).get("totals")
+    if project_totals is not None:
+        headline.append(["工程建设项目办结数", project_totals.get("projects_completed"), None, None])
+        headline.append(["工程建设项目平均审批用时（工作日）", project_totals.get("avg_project_days"), None, None])
     ratings = (data.get("evaluations") or {}).get("total")
     if ratings is not None:
         headline.append(["好差评有效评价", ratings.get("total"), None, None])
@@ -271,6 +275,8 @@ def monthly_workbook(data: dict[str, Any]) -> Workbook:
         application_sheets(wb, data["applications"])
     if data.get("packages") is not None:
         package_sheets(wb, data["packages"])
+    if data.get("projects") is not None:
+        project_sheets(wb, data["projects"])
     if data.get("evaluations") is not None:
         evaluation_sheets(wb, data["evaluations"])
     write_table(
@@ -488,6 +494,60 @@ def package_sheets(wb: Workbook, overview: dict[str, Any]) -> None:
         "一件事按牵头单位",
         _package_columns(_col("单位代码", 14), _col("单位", 24)),
         ([row.get("unit"), row.get("name"), *_package_cells(row)] for row in overview.get("by_unit", [])),
+    )
+
+
+def project_sheets(wb: Workbook, figures: dict[str, Any]) -> None:
+    """工程建设项目审批: the month's average approval time per project type and per stage (working days)."""
+    write_table(
+        wb,
+        "项目平均审批用时",
+        [
+            _col("项目类型代码", 14),
+            _col("项目类型", 24),
+            _col("办结项目", 10),
+            _col("平均用时（工作日）", 18, "0.00"),
+            _col("最长用时（工作日）", 18),
+            _col("承诺总时限（工作日）", 18),
+        ],
+        (
+            [
+                row.get("type"),
+                row.get("name"),
+                row.get("completed"),
+                row.get("avg_days"),
+                row.get("max_days"),
+                row.get("total_limit_days"),
+            ]
+            for row in figures.get("by_type", [])
+        ),
+    )
+    write_table(
+        wb,
+        "审批阶段平均用时",
+        [
+            _col("项目类型代码", 14),
+            _col("项目类型", 24),
+            _col("阶段", 8),
+            _col("阶段名称", 24),
+            _col("完成", 8),
+            _col("平均用时（工作日）", 18, "0.00"),
+            _col("最长用时（工作日）", 18),
+            _col("阶段时限（工作日）", 18),
+        ],
+        (
+            [
+                row.get("type"),
+                row.get("type_name"),
+                row.get("no"),
+                row.get("name"),
+                row.get("done"),
+                row.get("avg_days"),
+                row.get("max_days"),
+                row.get("limit_days"),
+            ]
+            for row in figures.get("by_stage", [])
+        ),
     )
 
 

@@ -240,6 +240,51 @@ def packages_context(overview: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
+def _days(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def projects_context(figures: dict[str, Any] | None) -> dict[str, Any] | None:
+    """工程建设项目审批 as the report prints it: the average approval time per project type and per stage."""
+    if figures is None:
+        return None
+    totals = figures.get("totals") or {}
+    stage_days = [
+        (f"{row.get('type_name', '')}{row.get('no')}", float(row["avg_days"]))
+        for row in figures.get("by_stage", [])
+        if row.get("avg_days") is not None
+    ]
+    return {
+        "completed": totals.get("projects_completed", 0),
+        "avg_days": _days(totals.get("avg_project_days")),
+        "stages_done": totals.get("stages_done", 0),
+        "types": [
+            {
+                "name": row.get("name"),
+                "completed": row.get("completed"),
+                "avg_days": _days(row.get("avg_days")),
+                "max_days": "—" if row.get("max_days") is None else row.get("max_days"),
+                "limit": row.get("total_limit_days"),
+            }
+            for row in figures.get("by_type", [])
+        ],
+        "stages": [
+            {
+                "type": row.get("type_name"),
+                "name": f"{row.get('no')}. {row.get('name')}",
+                "done": row.get("done"),
+                "avg_days": _days(row.get("avg_days")),
+                "max_days": "—" if row.get("max_days") is None else row.get("max_days"),
+                "limit": row.get("limit_days"),
+            }
+            for row in figures.get("by_stage", [])
+        ],
+        "stage_chart": _svg(charts.bar_chart(stage_days, title="各阶段平均审批用时（工作日）", width=680))
+        if stage_days
+        else None,
+    }
+
+
 def report_context(data: dict[str, Any]) -> dict[str, Any]:
     overview = data["overview"]
     keys = _rate_keys(overview)
@@ -311,6 +356,7 @@ def report_context(data: dict[str, Any]) -> dict[str, Any]:
         "applications": applications_context(data.get("applications")),
         "evaluations": ratings,
         "packages": packages,
+        "projects": projects_context(data.get("projects")),
         "package_tables": []
         if packages is None
         else [("各一件事（前 10 位）", packages["packages"]), ("各牵头单位", packages["units"])],

@@ -337,6 +337,14 @@ def month_packages(*, user: Any, first: date, last: date) -> dict[str, Any]:
     return stats_package_overview(user=user, flt=flt)
 
 
+def month_projects(*, first: date, last: date) -> dict[str, Any]:
+    """The month's average approval time of construction projects (平均审批用时), per type and per stage, as the
+    dashboard's `?kind=project` shows it: the district's figure, the same in every report."""
+    from govdesk.projects.portfolio_selectors import project_average_times
+
+    return project_average_times(start=first, end=last)
+
+
 def month_evaluations(*, user: Any, first: date, last: date) -> dict[str, Any]:
     """好差评 of the month (ratings given in it): in total, per level, unit, matter, channel and case type. A unit
     administrator's report counts the ratings of their unit and the units below it."""
@@ -366,6 +374,7 @@ def monthly_report_data(*, user: Any, month: str) -> dict[str, Any]:
     applications = month_applications(user=user, first=first, last=last)
     evaluations = month_evaluations(user=user, first=first, last=last)
     packages = month_packages(user=user, first=first, last=last)
+    projects = month_projects(first=first, last=last)
     now = clock.now()
     return {
         "month": first,
@@ -380,6 +389,7 @@ def monthly_report_data(*, user: Any, month: str) -> dict[str, Any]:
         "applications": applications,
         "evaluations": evaluations,
         "packages": packages,
+        "projects": projects,
         "generated_at": now,
         # The cohort is the month's orders, but their later steps (replies, visits) count too: data as of now.
         "cut_off": now,

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "govdesk.workorders",
     "govdesk.applications",
     "govdesk.packages",
+    "govdesk.permits",
+    "govdesk.projects",
     "govdesk.dispatch",
     "govdesk.open311",
     "govdesk.stats",
@@ -251,6 +253,8 @@ GOVDESK = {
     # Public intake: requests per IP.
     "PUBLIC_SUBMIT_RATE": "5/h",
     "PUBLIC_TRACK_RATE": "30/h",
+    # The public permit verification page (GET): a business checks a stack of permits; enumeration is stopped.
+    "PERMIT_VERIFY_RATE": "120/h",
     # The hall's ticket kiosk: one address serves every visitor, so far more than the public pages' rate.
     "QUEUE_TICKET_RATE": os.environ.get("GOVDESK_QUEUE_TICKET_RATE", "300/h"),
     # Smart dispatch: the category classifier's artifact (`manage.py dispatch_train` writes it).
@@ -301,6 +305,11 @@ GOVDESK = {
     "BEHIND_PROXY": os.environ.get("GOVDESK_BEHIND_PROXY", "") == "1",
     # 好差评: a bad rating's rectification (整改) is due this many working days after the rating.
     "RECTIFICATION_LIMIT_WORKING_DAYS": int(os.environ.get("GOVDESK_RECTIFICATION_LIMIT_WORKING_DAYS", "5")),
+    # Construction projects: the 6-digit administrative division code in the national 项目代码
+    # (YYYY-<district>-<industry>-<type>-<sequence>), and the working days a unit has to verify a permit approved on
+    # the applicant's commitment (告知承诺).
+    "PROJECT_DISTRICT_CODE": os.environ.get("GOVDESK_PROJECT_DISTRICT_CODE", "141102"),
+    "PROJECT_COMMITMENT_VERIFY_DAYS": int(os.environ.get("GOVDESK_PROJECT_COMMITMENT_VERIFY_DAYS", "20")),
     "TWO_FACTOR_ROLES": [
         r.strip() for r in os.environ.get("GOVDESK_2FA_ROLES", "sysadmin,secadmin,auditor").split(",") if r.strip()
     ],

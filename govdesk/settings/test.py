@@ -26,6 +26,7 @@ GOVDESK = {
     **GOVDESK,
     "PUBLIC_SUBMIT_RATE": "1000/h",
     "PUBLIC_TRACK_RATE": "1000/h",
+    "PERMIT_VERIFY_RATE": "1000/h",
     "OPEN311_IP_RATE": "100000/h",
     # No classifier unless a test trains one (tests never read a model trained on this machine).
     "DISPATCH_MODEL_PATH": str(Path(tempfile.mkdtemp(prefix="govdesk-test-models-")) / "dispatch-classifier.joblib"),

@@ -12,5 +12,6 @@ class StatsConfig(AppConfig):
 
         from .services import stats_case_event
 
-        # Facts and rollups change in the same transaction as the order (see services.py).
-        case_event_listener_add(stats_case_event)
+        # Facts and rollups change in the same transaction as the order (see services.py); a fact is rebuilt from the
+        # case's current state, so an action recording many events on a case refreshes it once (coalesce).
+        case_event_listener_add(stats_case_event, coalesce=True)

@@ -27,6 +27,7 @@ PERIOD_CHOICES: list[tuple[str, Any]] = [
     ("year", _("This year")),
     (CUSTOM, _("Custom dates")),
 ]
+ANYTHING = ("", _("All"))
 
 
 def period_presets(today: date) -> dict[str, tuple[date, date]]:
@@ -61,7 +62,10 @@ def stats_category_choices() -> list[tuple[str, str]]:
     return [(path, name if level == 1 else f"\u3000{name}") for path, name, level in rows]
 
 
-class StatsFilterForm(forms.Form):
+class PeriodFilterForm(forms.Form):
+    """What every statistics filter bar has: the period, a preset or custom dates. A bar adds its own choice fields
+    and fills them in `filter_choices`."""
+
     period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False)
     date_from = forms.DateField(
         label=_("From"),
@@ -75,14 +79,33 @@ class StatsFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=[validate_supported_date],
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, choices in self.filter_choices():
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [ANYTHING, *choices]
+
+    def filter_choices(self) -> list[tuple[str, list[tuple[Any, Any]]]]:
+        """(field name, choices) of the bar's own choice fields; "All" is put first."""
+        return []
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date must not be before the start date."))
+        return cleaned
+
+
+class PeriodUnitFilterForm(PeriodFilterForm):
+    """The period and the unit, which a unit administrator cannot change."""
+
     unit = forms.ChoiceField(label=_("Unit"), required=False, choices=())
-    category = forms.ChoiceField(label=_("Category"), required=False, choices=())
-    type = forms.ChoiceField(label=_("Type"), required=False, choices=())
-    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=())
 
     def __init__(self, *args: Any, locked_unit: Unit | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        anything = ("", _("All"))
         unit_field = self.fields["unit"]
         assert isinstance(unit_field, forms.ChoiceField)
         if locked_unit is not None:
@@ -92,22 +115,18 @@ class StatsFilterForm(forms.Form):
             unit_field.initial = locked_unit.code
             unit_field.help_text = _("Unit administrators see their own unit and the units below it.")
         else:
-            unit_field.choices = [anything, *stats_unit_choices()]
-        for name, choices in (
-            ("category", stats_category_choices()),
-            ("type", type_choices()),
-            ("channel", list(Channel.choices)),
-        ):
-            field = self.fields[name]
-            assert isinstance(field, forms.ChoiceField)
-            field.choices = [anything, *choices]
+            unit_field.choices = [ANYTHING, *stats_unit_choices()]
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end date must not be before the start date."))
-        return cleaned
+
+class StatsFilterForm(PeriodUnitFilterForm):
+    """The filter bar of the work order statistics: period, unit, category, type, channel."""
+
+    category = forms.ChoiceField(label=_("Category"), required=False, choices=())
+    type = forms.ChoiceField(label=_("Type"), required=False, choices=())
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=())
+
+    def filter_choices(self) -> list[tuple[str, list[tuple[Any, Any]]]]:
+        return [("category", stats_category_choices()), ("type", type_choices()), ("channel", list(Channel.choices))]
 
 
 def stats_matter_choices() -> list[tuple[str, str]]:
@@ -117,55 +136,21 @@ def stats_matter_choices() -> list[tuple[str, str]]:
     ]
 
 
-class ApplicationStatsFilterForm(forms.Form):
+class ApplicationStatsFilterForm(PeriodUnitFilterForm):
     """The filter bar of the application (办件) statistics: period, unit, matter, matter type, channel."""
 
+    field_order = ["kind"]  # the hidden kind first, the shared fields next, as the bar draws them
     kind = forms.CharField(widget=forms.HiddenInput, required=False, initial="application")
-    period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False)
-    date_from = forms.DateField(
-        label=_("From"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        validators=[validate_supported_date],
-    )
-    date_to = forms.DateField(
-        label=_("To"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        validators=[validate_supported_date],
-    )
-    unit = forms.ChoiceField(label=_("Unit"), required=False, choices=())
     matter = forms.ChoiceField(label=_("Matter (catalogue)"), required=False, choices=())
     matter_type = forms.ChoiceField(label=_("Matter type"), required=False, choices=())
     channel = forms.ChoiceField(label=_("Channel"), required=False, choices=())
 
-    def __init__(self, *args: Any, locked_unit: Unit | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        anything = ("", _("All"))
-        unit_field = self.fields["unit"]
-        assert isinstance(unit_field, forms.ChoiceField)
-        if locked_unit is not None:
-            unit_field.choices = [(locked_unit.code, locked_unit.name)]
-            unit_field.disabled = True
-            unit_field.initial = locked_unit.code
-            unit_field.help_text = _("Unit administrators see their own unit and the units below it.")
-        else:
-            unit_field.choices = [anything, *stats_unit_choices()]
-        for name, choices in (
+    def filter_choices(self) -> list[tuple[str, list[tuple[Any, Any]]]]:
+        return [
             ("matter", stats_matter_choices()),
             ("matter_type", list(MatterType.choices)),
             ("channel", list(ApplicationChannel.choices)),
-        ):
-            field = self.fields[name]
-            assert isinstance(field, forms.ChoiceField)
-            field.choices = [anything, *choices]
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end date must not be before the start date."))
-        return cleaned
+        ]
 
 
 def stats_package_choices() -> list[tuple[str, str]]:
@@ -177,45 +162,13 @@ def stats_package_choices() -> list[tuple[str, str]]:
     ]
 
 
-class PackageStatsFilterForm(forms.Form):
+class PackageStatsFilterForm(PeriodUnitFilterForm):
     """The filter bar of the package (一件事) statistics: period, lead unit, package."""
 
+    field_order = ["kind"]
     kind = forms.CharField(widget=forms.HiddenInput, required=False, initial="package")
-    period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False)
-    date_from = forms.DateField(
-        label=_("From"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        validators=[validate_supported_date],
-    )
-    date_to = forms.DateField(
-        label=_("To"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        validators=[validate_supported_date],
-    )
     unit = forms.ChoiceField(label=_("Lead unit"), required=False, choices=())
     package = forms.ChoiceField(label=_("Package"), required=False, choices=())
 
-    def __init__(self, *args: Any, locked_unit: Unit | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        anything = ("", _("All"))
-        unit_field = self.fields["unit"]
-        assert isinstance(unit_field, forms.ChoiceField)
-        if locked_unit is not None:
-            unit_field.choices = [(locked_unit.code, locked_unit.name)]
-            unit_field.disabled = True
-            unit_field.initial = locked_unit.code
-            unit_field.help_text = _("Unit administrators see their own unit and the units below it.")
-        else:
-            unit_field.choices = [anything, *stats_unit_choices()]
-        package_field = self.fields["package"]
-        assert isinstance(package_field, forms.ChoiceField)
-        package_field.choices = [anything, *stats_package_choices()]
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end date must not be before the start date."))
-        return cleaned
+    def filter_choices(self) -> list[tuple[str, list[tuple[Any, Any]]]]:
+        return [("package", stats_package_choices())]

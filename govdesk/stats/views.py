@@ -36,6 +36,7 @@ from .forms import (
     period_presets,
     previous_month,
 )
+from .project_times import PROJECT_KIND, project_times_dashboard
 
 DASHBOARD_ROLES = (Role.SUPERVISOR, Role.DISPATCHER, Role.LEADER, Role.UNIT_ADMIN)
 # Roles that see the whole district; anyone else with a dashboard role is a unit administrator.
@@ -135,6 +136,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return _application_dashboard(request, user, locked, today)
     if request.GET.get("kind") == PACKAGE_KIND:
         return _package_dashboard(request, user, locked, today)
+    if request.GET.get("kind") == PROJECT_KIND:
+        return project_times_dashboard(request, _with_period(request.GET, today))
     data = _with_period(request.GET, today)
     if locked is not None:
         data["unit"] = locked.code

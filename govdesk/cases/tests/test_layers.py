@@ -27,6 +27,9 @@ LAYERS: list[tuple[str, ...]] = [
     ("workorders", "applications"),
     # A package application is a parent case whose parts are applications.
     ("packages",),
+    # The permit registry issues a permit for every approval; construction projects sit on packages and permits.
+    ("permits",),
+    ("projects",),
     ("dispatch", "open311", "stats", "supervision", "evaluations", "assessment", "reports", "ops"),
     ("web", "demo"),
 ]
@@ -41,6 +44,7 @@ TEST_IMPORTS_ALLOWED: dict[str, set[str]] = {
     "open311": {"demo"},  # the demo's Open311 client key
     "matters": {"demo"},  # the demo catalogue is imported over the demo district's units
     "packages": {"demo"},  # the demo packages are imported over the demo district's units and catalogue
+    "projects": {"demo"},  # the demo project types are imported over the demo district's packages
 }
 
 

@@ -49,11 +49,23 @@ def fake_notice_pdf(*, application: Any, content: notices.NoticeContent) -> byte
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A small seed with applications and ratings, in a transaction rolled back at the module's end."""
+    """A small seed with applications and ratings (packages have their own module), in a transaction rolled back at the
+    module's end."""
     out = StringIO()
     previous = os.environ.get("GOVDESK_DEMO_PASSWORD")
     os.environ["GOVDESK_DEMO_PASSWORD"] = PASSWORD
-    args = ["--orders", "120", "--applications", str(APPLICATIONS), "--ratings", str(RATINGS)]
+    args = [
+        "--orders",
+        "120",
+        "--applications",
+        str(APPLICATIONS),
+        "--ratings",
+        str(RATINGS),
+        "--packages",
+        "0",
+        "--projects",
+        "0",
+    ]
     try:
         with (
             django_db_blocker.unblock(),

@@ -47,8 +47,8 @@ def seeded(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytes
     try:
         with django_db_blocker.unblock(), transaction.atomic():
             password_file = tmp_path_factory.mktemp("demo") / "pw"
-            # Applications and ratings have their own module (test_demo_hall.py).
-            options = ["--orders", "60", "--applications", "0", "--ratings", "0"]
+            # Applications and ratings have their own module (test_demo_hall.py), packages test_demo_packages.py.
+            options = ["--orders", "60", "--applications", "0", "--ratings", "0", "--packages", "0", "--projects", "0"]
             call_command("seed_demo", *options, "--password-file", str(password_file), stdout=out)
             yield out.getvalue()
             transaction.set_rollback(True)

@@ -165,3 +165,26 @@ def test_other_roles_are_refused(client: Any, data: dict[str, Any], people: Any)
     client.logout()
     client.force_login(people.operator)
     assert client.get(IMPORT_URL).status_code == 302  # not the admin site's: its login page
+
+
+def test_import_pages_speak_of_packages_and_post_to_the_package_urls(
+    admin_client: Any, data: dict[str, Any], sysadmin: Any
+) -> None:
+    # The import pages are the matter catalogue's (govdesk.matters.upload_admin): the words, URLs and audit are ours.
+    package_version_publish(**copy.deepcopy(data))
+    form = admin_client.get(IMPORT_URL).content.decode()
+    assert "Upload a package file" in form and f'href="{EXPORT_URL}"' in form and "catalogue file" not in form
+    book = load_workbook(io.BytesIO(admin_client.get(EXPORT_URL).content))
+    book["一件事"]["F2"] = 3
+    buffer = io.BytesIO()
+    book.save(buffer)
+    report = admin_client.post(IMPORT_URL, {"file": SimpleUploadedFile("p.xlsx", buffer.getvalue(), XLSX)})
+    page = report.content.decode()
+    assert report.status_code == 200 and "<title>Import packages" in page
+    assert "Changed packages (a new version each)" in page
+    assert 'aria-label="New, changed and unchanged packages"' in page
+    assert f'action="{CONFIRM_URL}"' in page
+    check = AuditEvent.objects.get(action="package.catalogue_check")
+    assert check.object_type == "package_upload" and check.actor == sysadmin
+    assert "packages=1 new=0 changed=1 unchanged=0 errors=0" in check.note
+    assert admin_client.post(IMPORT_URL, {}).content.decode().count("Choose one package file.") == 1

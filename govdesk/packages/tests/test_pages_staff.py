@@ -55,7 +55,9 @@ def test_who_may_open_the_list_and_a_package(birth: SimpleNamespace, people: Sim
 def test_the_detail_masks_the_applicant_and_lists_each_merged_material_once(
     birth: SimpleNamespace, people: SimpleNamespace
 ) -> None:
-    package_application = registered(birth)
+    # With the insurance asked for, every matter and so every merged material is needed (the checklist lists only
+    # what the application's situation needs: test_situational_materials.py).
+    package_application = registered(birth, f_want_insurance=True, f_payer_phone="13912345678")  # type: ignore[arg-type]
     html = logged_in(people.supervisor).get(f"/packages/cases/{package_application.number}/").content.decode()
     assert PARENT["applicant_phone"] not in html and PARENT["applicant_id_number"] not in html
     assert PARENT["applicant_phone"][:3] in html

@@ -17,7 +17,11 @@ from govdesk.common import clock
 from govdesk.common.errors import ApplicationError
 from govdesk.demo import seed
 from govdesk.demo.open311 import demo_open311_ensure
+from govdesk.demo.projects import PROJECT_DAYS, PROJECTS
 from govdesk.evaluations.models import Evaluation
+from govdesk.packages.models import PackageApplication
+from govdesk.projects.models import Project
+from govdesk.projects.services import projects_sweep
 from govdesk.supervision.demo import supervision_demo_seed
 from govdesk.workorders.models import WorkOrder
 
@@ -26,7 +30,8 @@ class Command(BaseCommand):
     help = (
         "Load the demo district (units, dispatch catalogue, one account per role) and about 2,000 work orders made "
         "from real citizen messages, replayed through the services over the last 90 days, with the matter catalogue, "
-        "about 150 applications and 300 ratings of the last 60 days. Demo data only: never run this on a production "
+        "about 150 applications, 150 package applications (一件事) and 300 ratings of the last 60 days, and 43 "
+        "construction projects of the last year at every stage. Demo data only: never run this on a production "
         "database. The history is added only when there are no work orders, unless --force."
     )
 
@@ -38,6 +43,18 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--ratings", type=int, default=300, help="about this many ratings of closed cases (default 300)"
+        )
+        parser.add_argument(
+            "--packages",
+            type=int,
+            default=150,
+            help="package applications (一件事) over the last 60 days (default 150)",
+        )
+        parser.add_argument(
+            "--projects",
+            type=int,
+            default=PROJECTS,
+            help=f"construction projects over the last year, at every stage (default {PROJECTS})",
         )
         parser.add_argument("--seed", type=int, default=12345, help="random seed (default 12345)")
         parser.add_argument("--force", action="store_true", help="add orders even when the database has some")
@@ -61,8 +78,11 @@ class Command(BaseCommand):
     def _handle(self, **options: Any) -> None:
         started = time.monotonic()
         count, days = options["orders"], options["days"]
-        if count < 0 or days < 1 or options["applications"] < 0 or options["ratings"] < 0:
-            raise CommandError("--orders, --applications and --ratings must be >= 0 and --days >= 1")
+        hall = (options["applications"], options["ratings"], options["packages"], options["projects"])
+        if count < 0 or days < 1 or min(hall) < 0:
+            raise CommandError(
+                "--orders, --applications, --ratings, --packages and --projects must be >= 0 and --days >= 1"
+            )
         existing = WorkOrder.objects.count()
         add_orders = count > 0 and (existing == 0 or options["force"])
         password_file = options["password_file"] or Path(settings.VAR_DIR) / "demo-password"
@@ -78,24 +98,33 @@ class Command(BaseCommand):
             self.stdout.write(f"district: units and {rules} dispatch rules in place")
             password = seed.demo_password(password_file, os.environ.get("GOVDESK_DEMO_PASSWORD"))
             # On a fresh database the accounts exist before the history starts, so the audit chain stays in time order.
-            with clock.at(seed.history_start(days) if add_orders and existing == 0 else clock.now()):
+            # A year back when the history has construction projects (they began before the rest of it).
+            span = max(days, PROJECT_DAYS) if options["projects"] else days
+            with clock.at(seed.history_start(span) if add_orders and existing == 0 else clock.now()):
                 accounts = seed.demo_accounts_ensure(password=password)
                 # Before the history: its applications need the catalogue, and its audit events come first.
                 matters = seed.demo_catalogue_ensure()
                 packages = seed.demo_packages_ensure()
+                project_types = seed.demo_project_types_ensure()
             if matters:
                 self.stdout.write(f"matters: loaded {matters} from the shipped demo catalogue")
             if packages:
                 self.stdout.write(f"packages: loaded {packages} from the shipped demo packages")
+            if project_types:
+                self.stdout.write(f"project types: loaded {project_types} from the shipped construction flows")
             if add_orders:
                 # The service hall's history comes with a fresh one only, so the audit trail stays in time order.
-                with_hall = not Application.objects.exists() and not Evaluation.objects.exists()
+                with_hall = not (
+                    Application.objects.exists() or Evaluation.objects.exists() or PackageApplication.objects.exists()
+                )
                 result = seed.demo_orders_create(
                     count=count,
                     days=days,
                     seed=options["seed"],
                     applications=options["applications"] if with_hall else 0,
                     ratings=options["ratings"] if with_hall else 0,
+                    packages=options["packages"] if with_hall else 0,
+                    projects=options["projects"] if with_hall and not Project.objects.exists() else 0,
                     progress=self._progress,
                 )
                 self.stdout.write("")
@@ -104,10 +133,13 @@ class Command(BaseCommand):
                     f"applications: {result.applications} created; ratings: {result.ratings} "
                     f"({result.rectifications} rectifications)"
                 )
+                self.stdout.write(f"package applications: {result.packages} created")
+                self.stdout.write(f"construction projects: {result.projects} registered")
                 for what, n in sorted(result.failures.items()):
                     self.stdout.write(f"  skipped {n}× {what}")
                 sweep = case_deadlines_sweep()
                 self.stdout.write(f"deadline sweep: {sweep}")
+                self.stdout.write(f"projects' clocks refreshed: {projects_sweep()}")
                 self.stdout.write(f"supervision: {supervision_demo_seed()}")
                 self.stdout.write(f"assessment: {assessment_demo_compute()}")
             elif count > 0:
