@@ -157,3 +157,34 @@ def test_the_audit_chain_is_intact_and_in_time_order(seeded_db: str) -> None:
     first_project = Project.objects.order_by("registered_at").values_list("registered_at", flat=True).first()
     assert first_project is not None
     assert AuditEvent.objects.filter(action="account.create", occurred_at__lt=first_project).exists()
+
+
+def test_the_43_projects_are_on_the_portfolio_page_and_in_the_statistics(seeded_db: str, client: Any) -> None:
+    """What a supervisor preparing the monthly meeting sees: every demo project on the portfolio's pages, and the
+    year's completed projects per type in the average approval times of the dashboard."""
+    from govdesk.org.models import Role, User
+    from govdesk.org.tests.factories import login_verified
+
+    supervisor = User.objects.filter(groups__name=Role.SUPERVISOR, is_active=True).order_by("pk").first()
+    assert supervisor is not None
+    login_verified(client, supervisor)
+    shown: set[str] = set()
+    for page in (1, 2):
+        response = client.get("/projects/", {"page": page})
+        assert response.status_code == 200
+        html = response.content.decode()
+        shown |= {code for code in Project.objects.values_list("code", flat=True) if code in html}
+    assert len(shown) == Project.objects.count() == PROJECTS
+
+    today = clock.now().date()
+    start = today - timedelta(days=366)
+    response = client.get(
+        "/stats/", {"kind": "project", "period": "custom", "date_from": start.isoformat(), "date_to": today.isoformat()}
+    )
+    assert response.status_code == 200
+    figures = response.context["figures"]
+    completed = Counter(Project.objects.filter(status=ProjectStatus.COMPLETED).values_list("type__code", flat=True))
+    assert sum(completed.values()) > 0
+    assert {row["type"]: row["completed"] for row in figures["by_type"] if row["completed"]} == dict(completed)
+    assert figures["totals"]["projects_completed"] == sum(completed.values())
+    assert all(row["avg_days"] is not None for row in figures["by_stage"] if row["done"])
