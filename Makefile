@@ -45,6 +45,11 @@ run: $(VENV)/.runtime-installed
 	@# seed_demo loads the demo matter catalogue into an empty database (its applications need it); this picks up
 	@# changes to the shipped file, and unchanged matters make no new version.
 	$(MANAGE) matters_import --commit
+	@# The ledgers' indicator and programme definitions name their source units, which exist only after seed_demo.
+	$(MANAGE) ledger_definitions_load
+	@# The district's year 2022 (ledgers and the platform's records) behind the annual work review /review/2022/;
+	@# a few minutes the first time, nothing afterwards.
+	$(MANAGE) seed_review_demo
 	@echo
 	@echo "GovDesk: http://127.0.0.1:$(PORT)/   (Ctrl-C stops the server and the task worker; its log: var/tasks.log)"
 	@# The task worker: smart dispatch's suggestions and reply checks after commit, the deadline sweep every minute.

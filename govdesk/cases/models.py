@@ -19,6 +19,8 @@ class CaseKind(models.TextChoices):
     RECTIFICATION = "rectification", _("Rectification")
     # 一件事一次办: a package application, the parent of one application per bundled matter.
     PACKAGE = "package", _("Package application")
+    # 填报: a unit's periodic report into a district ledger (govdesk/reporting).
+    REPORT = "report", _("Unit report")
 
 
 class Case(models.Model):

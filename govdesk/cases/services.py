@@ -6,6 +6,7 @@ import hashlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -77,6 +78,42 @@ def case_citizen_id(case: Case) -> int | None:
     if resolver is not None:
         return resolver(case)
     return case.created_by_id
+
+
+# How the supervision sweep urges and escalates a case kind beyond work orders and applications (a unit's report),
+# so that supervision never imports the case type: registered by the case type's ready().
+@dataclass(frozen=True)
+class CaseKindSupervision:
+    kind: str
+    # Overdue or due-soon cases in these statuses are urged automatically; in `escalate_statuses` escalated.
+    urge_statuses: tuple[str, ...]
+    escalate_statuses: tuple[str, ...]
+    # urge(case, actor, note): record the urge on the case's timeline (action "urge") in the caller's transaction;
+    # raises an ApplicationError when the case may not be urged now.
+    urge: Callable[[Case, Any, str], None]
+
+
+CASE_KIND_SUPERVISION: dict[str, CaseKindSupervision] = {}
+
+
+def case_kind_supervision_add(
+    kind: str,
+    *,
+    urge_statuses: Iterable[str],
+    escalate_statuses: Iterable[str],
+    urge: Callable[[Case, Any, str], None],
+) -> None:
+    """Have the supervision sweep urge and escalate cases of `kind` (once per kind: ready() may run again)."""
+    CASE_KIND_SUPERVISION[str(kind)] = CaseKindSupervision(
+        kind=str(kind),
+        urge_statuses=tuple(str(s) for s in urge_statuses),
+        escalate_statuses=tuple(str(s) for s in escalate_statuses),
+        urge=urge,
+    )
+
+
+def case_kind_supervisions() -> list[CaseKindSupervision]:
+    return list(CASE_KIND_SUPERVISION.values())
 
 
 def case_event_record(

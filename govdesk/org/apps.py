@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig, apps
+from django.db import DEFAULT_DB_ALIAS
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,10 +22,17 @@ class OrgConfig(AppConfig):
 def _sync_roles(app_config: Any = None, **kwargs: Any) -> None:
     # Role groups are reference data every deployment needs. Their permissions exist only once every app's post-migrate
     # step has created them (and the administrator roles hold permissions of apps before and after this one), so
-    # sync after the last app's.
+    # sync after the last app's. This receiver is connected before auth's (org comes first in INSTALLED_APPS), so the
+    # last app's own permissions are created here first (idempotent: auth's receiver then finds them).
     with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
     if with_models and app_config is not with_models[-1]:
         return
+    from django.contrib.auth.management import create_permissions
+
     from .services import role_groups_sync
+
+    create_permissions(
+        app_config, verbosity=0, using=kwargs.get("using", DEFAULT_DB_ALIAS), apps=kwargs.get("apps", apps)
+    )
 
     role_groups_sync()

@@ -48,6 +48,28 @@ ADMIN_ROLE_PERMISSIONS: dict[str, list[PermissionSpec]] = {
         ("assessment", "assessmentdeduction"),
         # Open311 API keys of the district's apps: integration configuration, audited by open311.services.
         ("open311", "apikey"),
+        # The annual work review's templates (govdesk.review.admin: placeholders checked, changes audited).
+        ("review", "reviewtemplate"),
+        ("review", "reviewparagraph"),
+        # The ledgers' definitions (govdesk.ledgers.admin: changes audited); the rows and their versions only to
+        # read (they change through the ledgers' services, versioned and audited).
+        ("ledgers", "indicator"),
+        ("ledgers", "programme"),
+        *(
+            ("ledgers", model, ("view",))
+            for model in (
+                "majorproject",
+                "majorprojectprogress",
+                "indicatorvalue",
+                "selfbuilthouse",
+                "contractcleanup",
+                "toiletrenovation",
+                "roadwork",
+                "park",
+                "programmedisbursement",
+                "ledgerrowversion",
+            )
+        ),
     ],
     # Accounts; the role groups only to read (their permissions are defined here, in code); the login lockouts to
     # see them and lift them (the admin's unlock action is audited).

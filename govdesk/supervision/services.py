@@ -28,7 +28,7 @@ from govdesk.applications.states import Status as ApplicationStatus
 from govdesk.calendar.core import WorkingCalendar, deadline_add, deadline_add_working_days
 from govdesk.calendar.selectors import calendar_get
 from govdesk.cases.models import Case, CaseEvent, CaseKind
-from govdesk.cases.services import case_deadlines_sweep, case_event_record
+from govdesk.cases.services import case_deadlines_sweep, case_event_record, case_kind_supervisions
 from govdesk.common import clock
 from govdesk.common.errors import ApplicationError, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from govdesk.common.inputs import text_input
@@ -120,11 +120,16 @@ def system_supervisor() -> User:
 # --- cases of either kind; the application's 催办 and 督办 ---------------------------------------------------------
 
 
-def _statuses_q(workorder: tuple[str, ...], application: tuple[str, ...]) -> Q:
-    """Work orders in one set of statuses and applications in another (the two kinds share status names)."""
-    return Q(kind=CaseKind.WORKORDER, status__in=list(workorder)) | Q(
+def _statuses_q(workorder: tuple[str, ...], application: tuple[str, ...], *, escalate: bool = False) -> Q:
+    """Work orders in one set of statuses and applications in another (the two kinds share status names), and the
+    kinds registered with `case_kind_supervision_add` (a unit's report) in their own urge or escalate statuses."""
+    q = Q(kind=CaseKind.WORKORDER, status__in=list(workorder)) | Q(
         kind=CaseKind.APPLICATION, status__in=list(application)
     )
+    for registered in case_kind_supervisions():
+        statuses = registered.escalate_statuses if escalate else registered.urge_statuses
+        q |= Q(kind=registered.kind, status__in=list(statuses))
+    return q
 
 
 def case_kind_of(number: str) -> str:
@@ -253,8 +258,11 @@ def _urge_one(case_pk: int, kind: str, due_at: datetime, sequence: int, actor: U
             # The slot first: a second sweep at the same moment fails here and urges nothing.
             SupervisionUrge.objects.create(case_id=case_pk, kind=kind, due_at=due_at, sequence=sequence, urged_at=now)
             case = Case.objects.only("number", "kind").get(pk=case_pk)
+            registered = {r.kind: r for r in case_kind_supervisions()}.get(case.kind)
             if case.kind == CaseKind.APPLICATION:
                 application_urge(application=case.number, actor=actor, note=note)
+            elif registered is not None:
+                registered.urge(case, actor, note)
             else:
                 workorder_urge(order=case.number, actor=actor, note=note)
             event = CaseEvent.objects.filter(case_id=case_pk, action=EVENT_URGE).order_by("-pk").first()
@@ -311,10 +319,11 @@ def supervision_sweep(*, now: datetime | None = None) -> SweepResult:
             actor = system_supervisor()
         return actor
 
-    # Work orders and applications alike; a suspended application has no deadline, so it never comes up here.
+    # Work orders, applications and the kinds registered with case_kind_supervision_add (units' reports) alike; a
+    # suspended application has no deadline, so it never comes up here.
     orders = Case.objects.filter(is_open=True, due_at__isnull=False)
     urge_q = _statuses_q(URGE_STATUSES, APPLICATION_URGE_STATUSES)
-    escalate_q = _statuses_q(ESCALATE_STATUSES, APPLICATION_ESCALATE_STATUSES)
+    escalate_q = _statuses_q(ESCALATE_STATUSES, APPLICATION_ESCALATE_STATUSES, escalate=True)
     if settings.auto_urge_enabled and settings.urge_due_soon:
         urged = SupervisionUrge.objects.filter(
             case_id=OuterRef("pk"), kind=UrgeKind.DUE_SOON, due_at=OuterRef("due_at")

@@ -32,6 +32,11 @@ NAVIGATION: tuple[tuple[str, Any, frozenset[str]], ...] = (
         frozenset({Role.WINDOW_CLERK, Role.HANDLER, Role.UNIT_ADMIN, Role.SUPERVISOR, Role.LEADER}),
     ),
     (
+        "reporting:index",
+        _("Unit reporting"),
+        frozenset({Role.HANDLER, Role.UNIT_ADMIN, Role.SUPERVISOR, Role.LEADER}),
+    ),
+    (
         "permits:registry",
         _("Permit registry"),
         frozenset({Role.WINDOW_CLERK, Role.HANDLER, Role.UNIT_ADMIN, Role.SUPERVISOR, Role.LEADER}),
@@ -41,12 +46,18 @@ NAVIGATION: tuple[tuple[str, Any, frozenset[str]], ...] = (
     ("project_online:index", _("Construction projects"), frozenset({Role.CITIZEN})),
     ("evaluations:pad", _("Rating pad"), frozenset({Role.WINDOW_CLERK, Role.OPERATOR})),
     ("evaluations:rates", _("Rating rates"), frozenset({Role.LEADER})),
+    (
+        "ledgers:index",
+        _("Ledgers"),
+        frozenset({Role.SUPERVISOR, Role.LEADER, Role.HANDLER, Role.UNIT_ADMIN}),
+    ),
     ("stats:dashboard", _("Statistics"), frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.LEADER, Role.UNIT_ADMIN})),
     (
         "assessment:ranking",
         _("Unit assessment"),
         frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.LEADER, Role.UNIT_ADMIN}),
     ),
+    ("review:index", _("Work review"), frozenset({Role.SUPERVISOR, Role.LEADER, Role.SYSADMIN})),
     (
         "workorders:list",
         _("Orders"),

@@ -21,16 +21,20 @@ LAYERS: list[tuple[str, ...]] = [
     ("org",),
     # Security (API tokens, two-factor) reacts to org's accounts: org never imports it.
     ("security", "calendar"),
-    ("catalog",),
+    # Ledgers (台账) are records kept by units: they know units and the audit trail, nothing of the cases.
+    ("catalog", "ledgers"),
     ("matters",),
     ("cases",),
-    ("workorders", "applications"),
+    # A unit's periodic report (填报) into a ledger is a case: deadline, timeline, urging.
+    ("workorders", "applications", "reporting"),
     # A package application is a parent case whose parts are applications.
     ("packages",),
     # The permit registry issues a permit for every approval; construction projects sit on packages and permits.
     ("permits",),
     ("projects",),
     ("dispatch", "open311", "stats", "supervision", "evaluations", "assessment", "reports", "ops"),
+    # The annual work review reads the ledgers and every case type's records.
+    ("review",),
     ("web", "demo"),
 ]
 RANK = {app: rank for rank, apps in enumerate(LAYERS) for app in apps}

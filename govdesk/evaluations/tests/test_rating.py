@@ -212,3 +212,24 @@ def _consultation(categories: SimpleNamespace) -> dict[str, Any]:
     from govdesk.workorders.tests.factories import intake
 
     return intake(categories.facilities, channel="web", request_type="consultation")
+
+
+def test_a_units_report_to_the_office_is_not_rated(people, district, clerk) -> None:
+    """A report (填报) is internal work: even accepted (closed), no channel rates it, so it never counts as service."""
+    from govdesk.reporting.models import Report
+    from govdesk.reporting.services import report_accept, report_submit, reporting_task_issue
+
+    task = reporting_task_issue(
+        actor=people.supervisor,
+        data={"kind": "parks", "year": 2026, "units": [district.street.code], "deadline_days": 5},
+    )
+    report = Report.objects.get(task=task)
+    report_submit(
+        report=report.number,
+        actor=people.street_handler,
+        rows=[{"name": "滨河游园", "kind": "street_park", "area_m2": "1200", "investment": "35"}],
+    )
+    report_accept(report=report.number, actor=people.supervisor)
+    with pytest.raises(NotFound):
+        services.evaluation_create(case=report.number, level=1, channel="pad", actor=clerk)
+    assert not Evaluation.objects.filter(case_id=report.pk).exists()

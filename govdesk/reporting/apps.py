@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportingConfig(AppConfig):
+    name = "govdesk.reporting"
+    label = "reporting"
+    verbose_name = _("Unit reporting")
+
+    def ready(self) -> None:
+        from govdesk.cases.models import CaseKind
+        from govdesk.cases.services import case_kind_supervision_add
+
+        from .services import report_urge_recorded
+        from .states import UNIT_OWES_STATUSES
+
+        # The supervision sweep urges and escalates a report the unit still owes after its deadline, as any case.
+        case_kind_supervision_add(
+            CaseKind.REPORT,
+            urge_statuses=UNIT_OWES_STATUSES,
+            escalate_statuses=UNIT_OWES_STATUSES,
+            urge=report_urge_recorded,
+        )
