@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,19 @@ def manage(*argv: str) -> tuple[float, str]:
     return wall, done.stdout + done.stderr
 
 
+def manage_profiled(stats_file: Path, *argv: str) -> None:
+    """Runs `manage.py ARGV` in its own process under cProfile, the statistics written to `stats_file`."""
+    done = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(stats_file), str(ROOT / "manage.py"), *argv],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        sys.exit(f"profiled manage.py {' '.join(argv)} failed:\n{done.stderr[-3000:]}")
+
+
 def stats_of(times: list[float]) -> dict[str, Any]:
     return {
         "n": len(times),
@@ -103,7 +117,7 @@ def stats_of(times: list[float]) -> dict[str, Any]:
     }
 
 
-def statements_of(call: Callable[[], Any]) -> int:
+def statements_of(call: Callable[[], Any]) -> tuple[int, float]:
     """The statements one request runs. The test client's request signals reset the query log when a request starts
     and close the connection when it ends: both are held off for this one request."""
     from django.core.signals import request_finished, request_started
@@ -120,12 +134,13 @@ def statements_of(call: Callable[[], Any]) -> int:
         request_started.connect(reset_queries)
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
-    return len(queries.captured_queries)
+    sql_ms = sum(float(q["time"] or 0) for q in queries.captured_queries) * 1000
+    return len(queries.captured_queries), sql_ms
 
 
 def timed(label: str, n: int, budget: float, call: Callable[[], Any]) -> dict[str, Any]:
     call()  # warm templates and caches
-    statements = statements_of(call)
+    statements, sql_ms = statements_of(call)
     times: list[float] = []
     started = time.perf_counter()
     while len(times) < n and (len(times) < 5 or time.perf_counter() - started < budget):
@@ -134,24 +149,25 @@ def timed(label: str, n: int, budget: float, call: Callable[[], Any]) -> dict[st
         times.append((time.perf_counter() - t0) * 1000)
     figures = stats_of(times)
     figures["statements"] = statements
+    figures["sql_ms"] = round(sql_ms, 1)
     print(
         f"  {label:46} n={figures['n']:3}  p50 {figures['p50_ms']:8.1f} ms  p95 {figures['p95_ms']:8.1f} ms  "
-        f"max {figures['max_ms']:8.1f} ms  {statements:4} statements",
+        f"max {figures['max_ms']:8.1f} ms  {statements:4} statements ({sql_ms:.0f} ms)",
         flush=True,
     )
     return figures
 
 
-def profile(label: str, call: Callable[[], Any], top: int = 18) -> list[str]:
-    """One request under cProfile: the functions with the most cumulative time, then with the most own time."""
-    profiler = cProfile.Profile()
-    profiler.enable()
-    call()
-    profiler.disable()
+def profile_lines(label: str, stats_source: Any, top: int = 15) -> list[str]:
+    """The project's functions with the most cumulative time, then every function by its own time."""
     lines = []
-    for order in ("cumulative", "tottime"):
+    for order, restriction in (("cumulative", r"govdesk/"), ("tottime", None)):
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(top)
+        stats = pstats.Stats(stats_source, stream=out).sort_stats(order)
+        if restriction:
+            stats.print_stats(restriction, top)
+        else:
+            stats.print_stats(top)
         text = out.getvalue()
         body = text[text.find("ncalls") :] if "ncalls" in text else text
         lines.append(f"--- {label}: by {order} ---\n{body.rstrip()}")
@@ -159,10 +175,21 @@ def profile(label: str, call: Callable[[], Any], top: int = 18) -> list[str]:
     return lines
 
 
+def profile(label: str, call: Callable[[], Any]) -> list[str]:
+    """One request under cProfile."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    call()
+    profiler.disable()
+    return profile_lines(label, profiler)
+
+
 def run(args: argparse.Namespace, db: str, load_at_start: str, tmp: Path) -> None:
     import django
 
     django.setup()
+    # The bench settings serve no static files: Django's warning about their missing directory is noise here.
+    warnings.filterwarnings("ignore", message="No directory at")
     from django.contrib.auth.models import Group
     from django.core.management import call_command
     from django.test import Client
@@ -171,6 +198,7 @@ def run(args: argparse.Namespace, db: str, load_at_start: str, tmp: Path) -> Non
     from govdesk.cases.models import Case
     from govdesk.ledgers.models import LedgerRowVersion, SelfBuiltHouse
     from govdesk.org.models import Role, User
+    from govdesk.review.figures import figure_get
 
     results: dict[str, Any] = {}
     started = time.perf_counter()
@@ -184,13 +212,18 @@ def run(args: argparse.Namespace, db: str, load_at_start: str, tmp: Path) -> Non
             print(f"    {line.strip()}", flush=True)
     houses = SelfBuiltHouse.objects.filter(year=YEAR, is_void=False).count()
     cases = Case.objects.filter(created_at__year=YEAR).count()
+    values = {code: figure_get(code, YEAR).value for code in ("citizen_matters", "houses_inspected")}
     print(
         f"{db}: seed_review_demo {seed_s:.1f} s wall (load {loadavg()}); {cases:,} cases created in {YEAR}, "
-        f"{houses:,} houses",
+        f"{houses:,} houses; figures {values}",
         flush=True,
     )
     results["build"] = {"migrate_s": round(migrate_s, 1), "seed_review_demo_s": round(seed_s, 1)}
-    results["data"] = {"cases_created_in_year": cases, "houses": houses}
+    results["data"] = {
+        "cases_created_in_year": cases,
+        "houses": houses,
+        "figures": {k: str(v) for k, v in values.items()},
+    }
     if db == "postgres":
         from django.db import connection
 
@@ -259,13 +292,23 @@ def run(args: argparse.Namespace, db: str, load_at_start: str, tmp: Path) -> Non
     for key, extra in (("ledger_import_houses_dry_run", []), ("ledger_import_houses_commit", ["--commit"])):
         versions, events = LedgerRowVersion.objects.count(), AuditEvent.objects.count()
         wall, out = manage("ledger_import", "--kind", "houses", str(workbook), *extra)
-        summary = next((line.strip() for line in reversed(out.splitlines()) if "rows:" in line), out[-300:])
+        outcome = next((line.strip() for line in reversed(out.splitlines()) if "rows:" in line), out[-300:])
         written = {
             "ledger_versions": LedgerRowVersion.objects.count() - versions,
             "audit_events": AuditEvent.objects.count() - events,
         }
-        commands[key] = {"wall_s": round(wall, 1), "summary": summary, "written": written}
-        print(f"  ledger_import {' '.join(extra) or '(dry run)'}: {wall:.1f} s: {summary}; wrote {written}", flush=True)
+        commands[key] = {"wall_s": round(wall, 1), "summary": outcome, "written": written}
+        print(f"  ledger_import {' '.join(extra) or '(dry run)'}: {wall:.1f} s: {outcome}; wrote {written}", flush=True)
+    # Where a command's time goes: the export and the dry-run import once more under cProfile (not timed above).
+    profiles: dict[str, list[str]] = {}
+    for key, argv in (
+        ("ledger_export_houses", ["ledger_export", "--kind", "houses", "--year", str(YEAR), "--out", str(workbook)]),
+        ("ledger_import_houses_dry_run", ["ledger_import", "--kind", "houses", str(workbook)]),
+    ):
+        stats_file = tmp / f"{key}.prof"
+        manage_profiled(stats_file, *argv)
+        profiles[key] = profile_lines(" ".join(argv[:3]), str(stats_file))
+    commands["profiles"] = profiles
     results["commands"] = commands
     load_at_end = loadavg()
     print(f"loadavg at end: {load_at_end}", flush=True)

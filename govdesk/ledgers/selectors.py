@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from govdesk.common.errors import NotFound
 from govdesk.org.models import Role
 
-from .kinds import LedgerKind, ledger_kind_get
+from .kinds import LEDGER_KINDS, LedgerKind, ledger_kind_get
 from .models import Indicator, IndicatorAggregation, IndicatorValue, LedgerRowVersion
 
 # The office reads every unit's rows; leaders read everything; the system administrator keeps the definitions.
@@ -66,6 +66,16 @@ def ledger_rows(
         queryset = queryset.filter(ledger_visibility_q(viewer))
     related = [column.field for column in ledger.columns if column.type in ("ref", "unit")] + ["reporting_unit"]
     return queryset.select_related(*related)
+
+
+def ledger_latest_year(kinds: list[LedgerKind] | None = None, *, viewer: Any = None) -> int | None:
+    """The latest year in which the viewer can see rows of these ledgers (every ledger by default): the year a page
+    opens on, so that a January without reports yet, or a district that keeps last year's books here, shows them."""
+    years = [
+        ledger_rows(kind, viewer=viewer).order_by().aggregate(latest=Max("year"))["latest"]
+        for kind in (kinds if kinds is not None else list(LEDGER_KINDS.values()))
+    ]
+    return max((year for year in years if year is not None), default=None)
 
 
 def ledger_row_get(kind: LedgerKind | str, pk: Any, viewer: Any) -> Any:

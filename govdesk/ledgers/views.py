@@ -32,7 +32,13 @@ from govdesk.org.models import Role, Unit
 from . import uploads
 from .charts import monthly_bars_svg, number_text
 from .kinds import LEDGER_KINDS, LedgerKind, ledger_kind_get
-from .selectors import ledger_row_get, ledger_row_versions, ledger_rows, ledger_viewer_unit_ids
+from .selectors import (
+    ledger_latest_year,
+    ledger_row_get,
+    ledger_row_versions,
+    ledger_rows,
+    ledger_viewer_unit_ids,
+)
 from .xlsx import ledger_workbook, row_cells
 
 READERS = (Role.SUPERVISOR, Role.LEADER, Role.HANDLER, Role.UNIT_ADMIN)
@@ -69,7 +75,7 @@ class _Filters:
         user: Any = request.user
         self.error = ""
         self.shown = {key: str(params.get(key, ""))[:40].strip() for key in ("year", "month", "unit")}
-        self.year = _this_year()
+        self.year = _this_year() if self.shown["year"] else (ledger_latest_year([kind], viewer=user) or _this_year())
         self.month: int | None = None
         self.unit: Unit | None = None
         self.foreign_unit = False
@@ -152,7 +158,7 @@ def ledger_index(request: HttpRequest) -> HttpResponse:
     """Every ledger: its rows this year (the viewer's), a monthly chart of its main figure, links."""
     user: Any = request.user
     raw_year = str(request.GET.get("year", ""))[:10]
-    year = _this_year()
+    year = ledger_latest_year(viewer=user) or _this_year()
     if raw_year:
         parsed = _parse_int(raw_year, YEAR_MIN, YEAR_MAX)
         if parsed is None:

@@ -142,6 +142,15 @@ def test_index_counts_and_monthly_chart(pages: SimpleNamespace, people: SimpleNa
     assert 'id="ledger-toilets" data-count="0"' in html and "chart-toilets" not in html
 
 
+def test_pages_open_on_the_latest_year_the_viewer_has_rows_of(pages: SimpleNamespace, people: SimpleNamespace) -> None:
+    # The fixture's rows are of 2022, years before the clock's: without ?year= the pages show 2022, not an empty year.
+    html = get(people.supervisor, "/ledgers/").content.decode()
+    assert 'id="ledger-toilets" data-count="3"' in html
+    assert len(row_ids(get(people.supervisor, "/ledgers/toilets/"))) == 3
+    # A unit without rows of its own falls back to the current year (and sees nothing of the others' 2022).
+    assert row_ids(get(people.handler_a, "/ledgers/toilets/")) == []
+
+
 def test_index_for_a_unit_counts_its_rows_only(pages: SimpleNamespace, people: SimpleNamespace) -> None:
     html = get(people.handler_a, f"/ledgers/?year={YEAR}").content.decode()
     assert 'id="ledger-toilets" data-count="0"' in html
