@@ -47,6 +47,9 @@ run: $(VENV)/.runtime-installed
 	$(MANAGE) matters_import --commit
 	@# The ledgers' indicator and programme definitions name their source units, which exist only after seed_demo.
 	$(MANAGE) ledger_definitions_load
+	@# The knowledge base: drafts from the board's 2,779 answered messages for the units to review, 150 of them
+	@# submitted and published (the demo's story: reviewed), so the console finds answers. Seconds, once.
+	$(MANAGE) knowledge_drafts_seed --if-empty --publish-demo 150
 	@# The district's year 2022 (ledgers and the platform's records) behind the annual work review /review/2022/;
 	@# a few minutes the first time, nothing afterwards.
 	$(MANAGE) seed_review_demo

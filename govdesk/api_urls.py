@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("govdesk.evaluations.urls_api")),
     path("assessment/", include("govdesk.assessment.urls_api")),
     path("reports/", include("govdesk.reports.urls_api")),
+    path("knowledge/", include("govdesk.knowledge.urls_api")),
 ]

@@ -25,6 +25,8 @@ urlpatterns = [
     path("packages/cases/", include("govdesk.packages.urls_staff")),
     path("projects/", include("govdesk.projects.urls_staff")),
     path("reporting/", include("govdesk.reporting.urls")),
+    # knowledge/... for staff and public/knowledge/... for citizens, one namespace.
+    path("", include("govdesk.knowledge.urls")),
     path("window/packages/", include("govdesk.packages.urls_window")),
     path("apply/packages/", include("govdesk.packages.urls_online")),
     path("window/projects/", include("govdesk.projects.urls_window")),

@@ -21,6 +21,9 @@ class CaseKind(models.TextChoices):
     PACKAGE = "package", _("Package application")
     # 填报: a unit's periodic report into a district ledger (govdesk/reporting).
     REPORT = "report", _("Unit report")
+    # 知识修订: a change of a hotline knowledge article, written by its unit, published by the centre
+    # (govdesk/knowledge).
+    KNOWLEDGE = "knowledge", _("Knowledge article revision")
 
 
 class Case(models.Model):

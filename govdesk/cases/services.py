@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +21,7 @@ from govdesk.common import clock
 from govdesk.org.models import Unit
 
 from .attachments import CheckedFile
-from .models import AssignmentRole, Attachment, Case, CaseEvent, CaseSuspension, CaseUnit
+from .models import AssignmentRole, Attachment, Case, CaseEvent, CaseKind, CaseSuspension, CaseUnit
 from .selectors import due_soon_limit
 
 # Read models kept in step with the timeline (statistics): called with (case, event) inside case_event_record, in the
@@ -80,8 +80,8 @@ def case_citizen_id(case: Case) -> int | None:
     return case.created_by_id
 
 
-# How the supervision sweep urges and escalates a case kind beyond work orders and applications (a unit's report),
-# so that supervision never imports the case type: registered by the case type's ready().
+# How supervision urges, escalates and lists a case kind beyond work orders and applications (a unit's report, a
+# knowledge article's revision), so that supervision never imports the case type: registered by the kind's ready().
 @dataclass(frozen=True)
 class CaseKindSupervision:
     kind: str
@@ -89,8 +89,27 @@ class CaseKindSupervision:
     urge_statuses: tuple[str, ...]
     escalate_statuses: tuple[str, ...]
     # urge(case, actor, note): record the urge on the case's timeline (action "urge") in the caller's transaction;
-    # raises an ApplicationError when the case may not be urged now.
+    # raises an ApplicationError when the case may not be urged now. Supervisors' manual 催办 goes through it too.
     urge: Callable[[Case, Any, str], None]
+    # The kind's name on the supervision pages (lazy-translated: 填报任务); empty: the CaseKind's label.
+    label: Any = ""
+    # url(case): the case's staff page, where the supervision pages link its number; None: no link.
+    url: Callable[[Case], str] | None = None
+    # The kind's status names ({status: lazy label}), since Case.status is a bare code shared by every kind.
+    status_labels: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def unit_owes_statuses(self) -> tuple[str, ...]:
+        """The statuses in which the case is the unit's to do: it is listed as overdue and may be urged in them."""
+        return tuple(dict.fromkeys((*self.urge_statuses, *self.escalate_statuses)))
+
+    def label_text(self) -> str:
+        if self.label:
+            return str(self.label)
+        return str(CaseKind(self.kind).label) if self.kind in CaseKind.values else self.kind
+
+    def status_text(self, status: str) -> str:
+        return str(self.status_labels.get(status, status))
 
 
 CASE_KIND_SUPERVISION: dict[str, CaseKindSupervision] = {}
@@ -102,18 +121,29 @@ def case_kind_supervision_add(
     urge_statuses: Iterable[str],
     escalate_statuses: Iterable[str],
     urge: Callable[[Case, Any, str], None],
+    label: Any = "",
+    url: Callable[[Case], str] | None = None,
+    status_labels: Mapping[str, Any] | None = None,
 ) -> None:
-    """Have the supervision sweep urge and escalate cases of `kind` (once per kind: ready() may run again)."""
+    """Have the supervision sweep urge and escalate cases of `kind`, and the supervision pages list them (with
+    `label`, linking to `url(case)`) and urge them by hand (once per kind: ready() may run again)."""
     CASE_KIND_SUPERVISION[str(kind)] = CaseKindSupervision(
         kind=str(kind),
         urge_statuses=tuple(str(s) for s in urge_statuses),
         escalate_statuses=tuple(str(s) for s in escalate_statuses),
         urge=urge,
+        label=label,
+        url=url,
+        status_labels={str(k): v for k, v in (status_labels or {}).items()},
     )
 
 
 def case_kind_supervisions() -> list[CaseKindSupervision]:
     return list(CASE_KIND_SUPERVISION.values())
+
+
+def case_kind_supervision_for(kind: str | None) -> CaseKindSupervision | None:
+    return CASE_KIND_SUPERVISION.get(str(kind)) if kind else None
 
 
 def case_event_record(

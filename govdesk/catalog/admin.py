@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Category, CategoryAttribute, DispatchRule, RequestType, TimeLimitPolicy
+from .models import Category, CategoryAttribute, DispatchRule, PublicTopic, RequestType, TimeLimitPolicy
 
 
 class CategoryAttributeInline(admin.TabularInline):
@@ -48,3 +48,13 @@ class DispatchRuleAdmin(admin.ModelAdmin):
     list_display = ("category", "unit", "by_place")
     search_fields = ("category__path", "unit__name")
     raw_id_fields = ("category",)
+
+
+@admin.register(PublicTopic)
+class PublicTopicAdmin(admin.ModelAdmin):
+    """The topics citizens pick on the public submit page; `clean()` checks the paths against the tree."""
+
+    list_display = ("order", "name", "code", "category_path", "fallback_path", "is_active")
+    list_display_links = ("name",)
+    list_editable = ("order", "is_active")
+    search_fields = ("name", "code", "category_path")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -167,3 +169,63 @@ class DispatchRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} → {self.unit}"
+
+
+class PublicTopic(models.Model):
+    """A plain-language topic a citizen may pick on the public submit page instead of the internal category tree.
+
+    The topic only narrows the system's category proposal: the order is filed under the proposed leaf and the
+    dispatcher decides. Categories are referred to by path (stable across re-imports of the tree, and valid before
+    the tree is imported: topics ship with a migration, the tree with `catalog_import`); a path the deployed tree does
+    not have is treated as empty.
+    """
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=40)
+    description = models.CharField(_("examples shown to citizens"), max_length=200, blank=True)
+    category_path = models.CharField(
+        _("category node"),
+        max_length=400,
+        blank=True,
+        help_text=_(
+            "Path of the category node the proposal is restricted to, e.g. 城乡建设/城市建设和市政管理. "
+            "Empty: the whole tree."
+        ),
+    )
+    fallback_path = models.CharField(
+        _("category without a model"),
+        max_length=400,
+        blank=True,
+        help_text=_(
+            "Path of the leaf used when no classifier can propose one. Empty: the node itself when it is a "
+            "leaf, else its 其他 leaf, else its first leaf."
+        ),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("public topic")
+        verbose_name_plural = _("public topics")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors: dict[str, Any] = {}
+        node = Category.objects.filter(path=self.category_path).first() if self.category_path else None
+        if self.category_path and node is None:
+            errors["category_path"] = _("No category has this path.")
+        if self.fallback_path:
+            fallback = Category.objects.filter(path=self.fallback_path).first()
+            if fallback is None:
+                errors["fallback_path"] = _("No category has this path.")
+            elif fallback.children.exists():
+                errors["fallback_path"] = _("Choose a leaf (a category without sub-categories).")
+            elif node is not None and not (fallback.path + "/").startswith(node.path + "/"):
+                errors["fallback_path"] = _("The leaf must lie under the topic's category node.")
+        if errors:
+            raise ValidationError(errors)

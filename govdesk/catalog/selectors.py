@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from govdesk.common.refcache import ReferenceCache
 from govdesk.org.models import Unit, UnitKind
 
-from .models import Category, DispatchRule, RequestType, TimeLimitPolicy
+from .models import Category, DispatchRule, PublicTopic, RequestType, TimeLimitPolicy
 
 
 @dataclass(frozen=True)
@@ -118,3 +118,66 @@ def street_for_address(address: str) -> Unit | None:
             if name and name in address and (best is None or len(name) > best[0]):
                 best = (len(name), unit)
     return best[1] if best else None
+
+
+# --- the public submit page's topics ------------------------------------------------------------------------------
+
+# The topic whose leaf takes a citizen's request when neither a chosen topic nor a model gives one.
+CATCH_ALL_TOPIC_CODE = "other"
+CATCH_ALL_NAME = "其他"
+
+
+def public_topics() -> list[PublicTopic]:
+    return list(PublicTopic.objects.filter(is_active=True).order_by("order", "code"))
+
+
+def public_topic_get(code: str) -> PublicTopic | None:
+    """An active topic by code (what the public form posts)."""
+    if not code:
+        return None
+    return PublicTopic.objects.filter(code=code, is_active=True).first()
+
+
+def public_topic_node(topic: PublicTopic | None) -> Category | None:
+    """The category node the topic restricts proposals to; None for no restriction or a path this tree lacks."""
+    if topic is None or not topic.category_path:
+        return None
+    return categories_cached.get().by_path.get(topic.category_path)
+
+
+def category_default_leaf(node: Category | None) -> Category | None:
+    """The leaf a message goes under when nothing better is known: the node itself if it is a leaf, else its
+    shallowest active leaf named 其他 (e.g. 城乡建设/其他/其他), else its first active leaf; the whole tree when
+    `node` is None. None only for a tree without leaves."""
+    index = categories_cached.get()
+    if node is not None and node.pk in index.leaf_ids:
+        return node
+    prefix = f"{node.path}/" if node is not None else ""
+    leaves = sorted(
+        (index.by_id[pk] for pk in index.leaf_ids if index.by_id[pk].path.startswith(prefix)),
+        key=lambda leaf: (leaf.path.count("/"), leaf.sort_order, leaf.path),
+    )
+    for leaf in leaves:
+        if leaf.name == CATCH_ALL_NAME:
+            return leaf
+    return min(leaves, key=lambda leaf: (leaf.sort_order, leaf.path), default=None)
+
+
+def public_topic_fallback_leaf(topic: PublicTopic | None) -> Category | None:
+    """The leaf for a citizen's request when no classifier proposes one: the topic's own fallback, then its node's
+    default leaf, then the catch-all topic's, then the tree's. A request is never refused for want of a category:
+    the dispatcher decides it anyway."""
+    index = categories_cached.get()
+    candidates: list[PublicTopic | None] = [topic] if topic is not None else []
+    if topic is None or topic.code != CATCH_ALL_TOPIC_CODE:
+        candidates.append(PublicTopic.objects.filter(code=CATCH_ALL_TOPIC_CODE).first())
+    for candidate in candidates:
+        if candidate is None:
+            continue
+        fallback = index.by_path.get(candidate.fallback_path) if candidate.fallback_path else None
+        if fallback is not None and fallback.pk in index.leaf_ids:
+            return fallback
+        node = public_topic_node(candidate)
+        if node is not None:
+            return category_default_leaf(node)
+    return category_default_leaf(None)

@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 DATA_DIR = Path(__file__).resolve().parent / "data"
 LABELLED_CSV = DATA_DIR / "messages_labeled.csv.gz"
 HOLDOUT_CSV = DATA_DIR / "messages_holdout.csv.gz"
+TOKENIZED_CSV = DATA_DIR / "messages_labeled_tokenized.csv.gz"
 REQUIRED_COLUMNS = ("title", "body", "label")
 # Below this, the answer says it is unsure (the console shows it greyed, auto-dispatch never acts on it).
 LOW_CONFIDENCE = 0.5
@@ -87,6 +88,16 @@ def labelled_messages() -> list[Message]:
     """The shipped labelled messages minus every message of the held-out split (never trained on)."""
     held = {_key(m) for m in holdout_messages()}
     return [m for m in messages_from_csv(LABELLED_CSV) if _key(m) not in held]
+
+
+def tokenized_rows() -> list[tuple[str, str]]:
+    """The shipped pre-tokenised labelled messages as (space-separated words, label); `core.classifier.
+    tokenized_rows_select` decides which of them may be trained on. Raises CsvProblem."""
+    try:
+        with _open_text(TOKENIZED_CSV) as fh:
+            return [(row.get("text_tokenized") or "", row.get("label") or "") for row in csv.DictReader(fh)]
+    except (OSError, UnicodeDecodeError, csv.Error, EOFError, gzip.BadGzipFile) as exc:
+        raise CsvProblem(f"{TOKENIZED_CSV.name}: cannot be read as UTF-8 CSV ({exc})") from exc
 
 
 def _level1_name(category: Category | None) -> str:
@@ -256,4 +267,5 @@ __all__ = [
     "messages_from_csv",
     "platform_messages",
     "suggestion_latest",
+    "tokenized_rows",
 ]

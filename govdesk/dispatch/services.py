@@ -19,11 +19,20 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from govdesk.cases.models import CaseEvent
+from govdesk.catalog.models import Category
+from govdesk.catalog.selectors import categories_cached, category_find
 from govdesk.common import clock
 from govdesk.org.models import Role, Unit, UnitKind, User
 
 from . import selectors
-from .core.classifier import Classifier, ModelUnavailable, artifact_save, train
+from .core.classifier import (
+    Classifier,
+    ModelUnavailable,
+    artifact_save,
+    has_chinese,
+    tokenized_rows_select,
+    train,
+)
 from .models import DispatchCorrection, DispatchSettings, DispatchSuggestion
 
 logger = logging.getLogger(__name__)
@@ -47,23 +56,103 @@ def dispatch_model_train(
     include_orders: bool = False,
     out: Path | None = None,
     cv_folds: int = 5,
+    with_tokenized: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> Trained:
-    """Train on the shipped labelled messages (minus the held-out split), optionally plus the platform's closed orders
-    and the dispatchers' corrections, and write the artifact (atomically: a running server never reads half a file)."""
+    """Train on the shipped labelled messages (minus the held-out split) and the shipped pre-tokenised rows that neither
+    overlap the held-out split nor duplicate a labelled message, optionally plus the platform's closed orders and the
+    dispatchers' corrections, and write the artifact (atomically: a running server never reads half a file)."""
     say = progress or (lambda _msg: None)
     messages = selectors.labelled_messages()
     say(f"shipped labelled messages: {len(messages)} (held-out split excluded)")
+    tokenized: dict[str, int] = {}
+    if with_tokenized:
+        extra, tokenized = tokenized_rows_select(selectors.tokenized_rows(), messages, selectors.holdout_messages())
+        say(
+            f"pre-tokenised rows: {tokenized['rows']}, kept {tokenized['kept']} (dropped: "
+            f"{tokenized['holdout_overlap']} overlapping the held-out split, {tokenized['labelled_duplicate']} "
+            f"duplicating a labelled message, {tokenized['repeated']} repeated, {tokenized['empty']} empty)"
+        )
+        messages = messages + extra
     if include_orders:
         own = selectors.platform_messages()
         say(f"platform orders and corrections: {len(own)}")
         messages = messages + own
     model = train(messages, cv_folds=cv_folds, progress=say)
     model.metrics["include_orders"] = include_orders
+    model.metrics["tokenized"] = tokenized
     path = out or selectors.dispatch_model_path()
     size = artifact_save(model, path)
     selectors.dispatch_model_forget()
     return Trained(model=model, path=path, size_bytes=size)
+
+
+# --- a category for a citizen's own submission ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategoryProposal:
+    """The system's category for a message nobody has classified yet; a dispatcher confirms or changes it.
+
+    `confidence` is the model's probability of `level1` (0 when the topic's level-1 node is not one the model knows);
+    `leaf` is the most likely leaf under `level1` (or under the topic), None when no leaf name matches the text.
+    """
+
+    level1: Category
+    leaf: Category | None
+    confidence: float
+    model_version: str
+
+    @property
+    def best(self) -> Category:
+        return self.leaf or self.level1
+
+
+def category_propose(*, title: str, content: str, topic: str = "") -> CategoryProposal | None:
+    """The classifier's level-1 category and most likely leaf for a message, restricted to the subtree of `topic` (a
+    category node's path or id) when one is given.
+
+    None when there is no usable model, the text has no Chinese character, the topic is not a category, or the best
+    label has no node in the tree: the caller then files the message under its own default. Reads only.
+    """
+    try:
+        model = selectors.dispatch_model()
+    except ModelUnavailable:
+        return None
+    if not has_chinese(title) and not has_chinese(content):
+        return None
+    index = categories_cached.get()
+    text = f"{title} {content}"
+    scope: Category | None = None
+    if topic:
+        scope = category_find(topic)
+        if scope is None:
+            return None
+    probabilities = dict(zip(model.labels, model.predict_proba([title], [content])[0].tolist(), strict=True))
+    if scope is not None:
+        root = index.by_path.get(scope.path.split("/", 1)[0])
+        if root is None:
+            return None
+        if scope.pk in index.leaf_ids:
+            leaf: Category | None = scope
+        else:
+            leaf = selectors.leaf_for(scope, text)
+        return CategoryProposal(
+            level1=root,
+            leaf=leaf,
+            confidence=round(float(probabilities.get(root.path, 0.0)), 4),
+            model_version=model.version,
+        )
+    label = max(probabilities, key=lambda name: probabilities[name])
+    level1 = index.by_path.get(label)
+    if level1 is None:
+        return None
+    return CategoryProposal(
+        level1=level1,
+        leaf=selectors.leaf_for(level1, text),
+        confidence=round(float(probabilities[label]), 4),
+        model_version=model.version,
+    )
 
 
 # --- after registration: the suggestion, and auto-dispatch ----------------------------------------------------------

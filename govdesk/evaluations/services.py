@@ -221,8 +221,9 @@ def evaluation_create(
     comment = _text(comment, "comment", required=False, max_length=COMMENT_MAX_LENGTH)
     number = _case_number(case)
     locked = Case.objects.select_for_update(of=("self",)).filter(number=number).select_related("primary_unit").first()
-    # A unit's report (填报) to the district office is internal work, not a service anyone rates.
-    if locked is None or locked.kind == CaseKind.REPORT:
+    # A unit's report (填报) to the district office and a knowledge article's revision are internal work, not a
+    # service anyone rates.
+    if locked is None or locked.kind in (CaseKind.REPORT, CaseKind.KNOWLEDGE):
         raise _not_found(number)
     _check_rater(locked, channel, actor, link_number)
     rate_row: RectificationTransition | None = None

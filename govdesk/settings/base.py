@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "govdesk.projects",
     "govdesk.dispatch",
     "govdesk.open311",
+    "govdesk.knowledge",
     "govdesk.stats",
     "govdesk.supervision",
     "govdesk.evaluations",

@@ -1,5 +1,7 @@
 """The supervision API: 督办 cases (list, open, detail, note, answer, close, reopen), 催办, escalations and the
-worklist, for work orders and applications alike: where a field is named `order` it takes either's number.
+worklist, for work orders and applications alike: where a field is named `order` it takes either's number. The case
+kinds registered with `case_kind_supervision_add` (units' reports `TB…`, knowledge revisions `ZX…`) are listed
+(escalations, watch list) and urged too, for supervisors; a 督办 is opened on work orders and applications only.
 
 Thin views: parse with a serializer, call one service or selector, render. Errors are the platform's
 `{"code", "message"[, "fields"]}`: 400 bad input, 403 role or unit, 404 unknown, 409 not possible in this state.
@@ -31,6 +33,14 @@ LIST_ROLES = (Role.SUPERVISOR, Role.DISPATCHER, Role.HANDLER, Role.UNIT_ADMIN)
 # A work order's number (digits) or an application's (a letter prefix, then digits: BJ20261008000001).
 CASE_NUMBER_PATTERN = r"^[A-Z]{0,4}\d{8,20}$"
 KIND_CHOICES = [CaseKind.WORKORDER.value, CaseKind.APPLICATION.value]
+
+
+class KindChoiceField(serializers.ChoiceField):
+    """A case kind supervision covers: work orders, applications and the kinds registered when the apps were ready
+    (read when the serializer is made, so the schema and the validation see them)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=selectors.supervision_kind_values(), **kwargs)
 
 
 def _number_field(**kwargs: Any) -> serializers.RegexField:
@@ -95,13 +105,22 @@ class CaseDetailSerializer(CaseSerializer):
 
 class EscalationSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(source="case.kind")
+    kind_label = serializers.SerializerMethodField()
     order = serializers.CharField(source="case.number")
     title = serializers.CharField(source="case.title")
     unit = serializers.CharField(source="case.primary_unit.code", default=None)
+    url = serializers.SerializerMethodField()
 
     class Meta:
         model = Escalation
-        fields = ["id", "kind", "order", "title", "unit", "due_at", "escalated_at", "status"]
+        fields = ["id", "kind", "kind_label", "order", "title", "unit", "due_at", "escalated_at", "status", "url"]
+
+    def get_kind_label(self, obj: Escalation) -> str:
+        return selectors.case_kind_text(obj.case.kind)
+
+    def get_url(self, obj: Escalation) -> str:
+        """The case's staff page (path), "" if its kind has none."""
+        return selectors.case_page_url(obj.case)
 
 
 class MostUrgedSerializer(serializers.Serializer):
@@ -114,9 +133,11 @@ class MostUrgedSerializer(serializers.Serializer):
 
 
 class WatchSerializer(serializers.Serializer):
-    """An overdue or urged work order or application."""
+    """An overdue or urged work order, application or registered kind's case (a unit's report)."""
 
     kind = serializers.CharField()
+    kind_label = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
     order = serializers.CharField(source="number")
     title = serializers.CharField()
     status = serializers.CharField()
@@ -124,6 +145,13 @@ class WatchSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField(allow_null=True)
     is_overdue = serializers.BooleanField()
     urges = serializers.IntegerField()
+
+    def get_kind_label(self, obj: Any) -> str:
+        return selectors.case_kind_text(obj.kind)
+
+    def get_url(self, obj: Any) -> str:
+        """The case's staff page (path), "" if its kind has none."""
+        return selectors.case_page_url(obj)
 
 
 class CaseFilterSerializer(serializers.Serializer):
@@ -135,7 +163,7 @@ class CaseFilterSerializer(serializers.Serializer):
 
 
 class KindFilterSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=KIND_CHOICES, required=False)
+    kind = KindChoiceField(required=False)
 
 
 def _days_field() -> serializers.IntegerField:
@@ -315,14 +343,15 @@ class UrgeOutputSerializer(serializers.Serializer):
 
 
 class UrgeApi(APIView):
-    """催办: remind the unit of a work order (its URGE action) or of an application being decided."""
+    """催办: remind the unit of a work order (its URGE action), of an application being decided, or of a registered
+    kind's case its unit owes (a report: supervisors only)."""
 
     parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         request=UrgeInputSerializer,
         responses={201: UrgeOutputSerializer, **error_responses(400, 401, 403, 404, 409)},
-        summary="Urge (催办) the unit of a work order or an application",
+        summary="Urge (催办) the unit of a work order, an application or a registered kind's case",
     )
     def post(self, request: Request) -> Response:
         if not supervision_can_view_all(request.user):  # the role (403) before the body (400)
@@ -363,12 +392,12 @@ class WorklistApi(APIView):
 
 
 class WatchApi(APIView):
-    """Open work orders and applications that are overdue or were urged (supervisors: both; dispatchers: orders)."""
+    """Open cases that are overdue or were urged (supervisors: every kind, reports included; dispatchers: orders)."""
 
     @extend_schema(
         parameters=[KindFilterSerializer],
         responses={200: WatchSerializer(many=True), **error_responses(400, 401, 403)},
-        summary="Overdue or urged work orders and applications (filter: kind)",
+        summary="Overdue or urged cases of every kind (filter: kind)",
     )
     def get(self, request: Request) -> Response:
         if not supervision_can_view_all(request.user):

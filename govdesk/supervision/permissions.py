@@ -1,7 +1,9 @@
 """Who may see and act on supervision: supervisors act, dispatchers look, the case's primary unit answers.
 
-Supervisors supervise work orders and applications; dispatchers, who work on the hotline's orders and do not see
-applications, see the work orders' side only. A 督办 is answered by the primary unit of its case of either kind.
+Supervisors supervise work orders and applications, and urge and watch the case kinds registered with
+`cases.services.case_kind_supervision_add` (units' reports, knowledge revisions: no 督办 on those); dispatchers, who
+work on the hotline's orders and do not see applications, see the work orders' side only. A 督办 is answered by the
+primary unit of its case of either kind.
 
 Denials are PermissionDenied (403) and are checked before the 督办's status, so a stranger never learns its state.
 """
@@ -14,6 +16,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from govdesk.cases.models import CaseKind, CaseUnit
+from govdesk.cases.services import case_kind_supervisions
 from govdesk.common.errors import NotFound, PermissionDenied
 from govdesk.org.models import Role
 from govdesk.workorders.permissions import actor_unit_ids
@@ -39,9 +42,10 @@ def supervision_is_supervisor(user: Any) -> bool:
 
 
 def supervision_kinds(user: Any) -> list[str]:
-    """The case kinds whose supervision the user sees in full (the worklist, every 督办 and escalation)."""
+    """The case kinds whose supervision the user sees in full (the worklist, every 督办 and escalation): supervisors
+    also the kinds registered with `case_kind_supervision_add` (units' reports, knowledge revisions)."""
     if supervision_is_supervisor(user):
-        return [CaseKind.WORKORDER.value, CaseKind.APPLICATION.value]
+        return [CaseKind.WORKORDER.value, CaseKind.APPLICATION.value, *(r.kind for r in case_kind_supervisions())]
     if supervision_can_view_all(user):
         return [CaseKind.WORKORDER.value]
     return []

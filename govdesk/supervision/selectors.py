@@ -1,4 +1,6 @@
-"""Reads of supervision, always through the viewer's visibility filter: work orders and applications alike."""
+"""Reads of supervision, always through the viewer's visibility filter: work orders and applications alike, and the
+case kinds registered with `cases.services.case_kind_supervision_add` (units' reports, knowledge revisions), which
+supervision knows only through their registration: label, page URL, status names, the statuses the unit owes."""
 
 from __future__ import annotations
 
@@ -8,8 +10,10 @@ from typing import Any
 from django.db.models import Case as CaseExpr
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 
 from govdesk.cases.models import Case, CaseEvent, CaseKind
+from govdesk.cases.services import case_kind_supervision_for, case_kind_supervisions
 from govdesk.common import clock
 from govdesk.workorders.models import WorkOrder
 from govdesk.workorders.permissions import workorder_visibility_q
@@ -21,9 +25,47 @@ from .states import ACTIVE_STATUSES, CaseStatus
 WORKLIST_LIMIT = 100
 WATCH_LIMIT = 100
 CHART_UNITS = 10
+# The kinds a 督办 may be opened on (and whose pages and status names supervision knows itself).
 KINDS = (CaseKind.WORKORDER.value, CaseKind.APPLICATION.value)
 MOST_URGED_LIMIT = 20
 CASE_RELATED = ("case", "case__primary_unit", "opened_by", "answered_by", "answered_unit")
+
+
+def supervision_kind_values() -> list[str]:
+    """Every kind supervision covers: work orders, applications, then the registered kinds."""
+    return [*KINDS, *(r.kind for r in case_kind_supervisions())]
+
+
+def case_kind_text(kind: str) -> str:
+    """The kind's name on the supervision pages (a registered kind's own label, e.g. 填报任务)."""
+    registered = case_kind_supervision_for(kind)
+    if registered is not None:
+        return registered.label_text()
+    return str(CaseKind(kind).label) if kind in CaseKind.values else kind
+
+
+def case_page_url(case: Case) -> str:
+    """The staff page of a supervised case: the work order's, the application's, or the one its kind registered
+    ("" when a registered kind has none)."""
+    if case.kind == CaseKind.APPLICATION:
+        return reverse("applications:detail", args=[case.number])
+    if case.kind == CaseKind.WORKORDER:
+        return reverse("workorders:detail", args=[case.number])
+    registered = case_kind_supervision_for(case.kind)
+    if registered is not None:
+        return registered.url(case) if registered.url is not None else ""
+    return reverse("workorders:detail", args=[case.number])
+
+
+def _kinds_q(kinds: list[str]) -> Q:
+    """Cases of these kinds; a registered kind's only in the statuses its unit owes (a report waiting for the office
+    is no longer the unit's to do, so it leaves the watch list even if it was urged)."""
+    q = Q(kind__in=[k for k in kinds if k in KINDS])
+    for kind in kinds:
+        registered = case_kind_supervision_for(kind)
+        if registered is not None:
+            q |= Q(kind=kind, status__in=list(registered.unit_owes_statuses))
+    return q
 
 
 def supervision_case_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[SupervisionCase]:
@@ -110,7 +152,7 @@ def supervision_watch_list(*, user: Any, kind: str = "") -> QuerySet[Case]:
         return Case.objects.none()
     urged = Exists(CaseEvent.objects.filter(case_id=OuterRef("pk"), action="urge"))
     return (
-        Case.objects.filter(kind__in=kinds, is_open=True)
+        Case.objects.filter(_kinds_q(kinds), is_open=True)
         .filter(Q(is_overdue=True) | Q(urged))
         .select_related("primary_unit")
         .annotate(urges=_urges_count())
@@ -124,7 +166,7 @@ def supervision_overdue_by_unit(*, user: Any, kind: str = "") -> list[tuple[str,
     if not kinds:
         return []
     rows = (
-        Case.objects.filter(kind__in=kinds, is_open=True, is_overdue=True)
+        Case.objects.filter(_kinds_q(kinds), is_open=True, is_overdue=True)
         .values("primary_unit__name")
         .annotate(n=Count("pk"))
         .order_by("-n", "primary_unit__name")[:CHART_UNITS]
@@ -159,8 +201,24 @@ def supervision_worklist(*, user: Any, kind: str = "") -> Worklist:
         escalations=list(supervision_escalations_open(user=user, kind=kind)[:WORKLIST_LIMIT]),
         open_cases=list(cases.filter(status=CaseStatus.OPEN)[:WORKLIST_LIMIT]),
         answered_cases=list(cases.filter(status=CaseStatus.ANSWERED).order_by("answered_at", "id")[:WORKLIST_LIMIT]),
-        most_urged=list(supervision_most_urged(user=user)) if kind != CaseKind.APPLICATION else [],
+        most_urged=list(supervision_most_urged(user=user)) if kind in ("", CaseKind.WORKORDER) else [],
         watch=list(supervision_watch_list(user=user, kind=kind)[:WATCH_LIMIT]),
+    )
+
+
+def supervision_registered_due(*, user: Any) -> list[Case]:
+    """For the overdue and due-soon page: the open cases of the registered kinds (supervisors only) that are overdue
+    or due soon while their unit owes them, overdue first; each with `urges` and `escalated` (an open escalation)."""
+    kinds = [k for k in supervision_kinds(user) if k not in KINDS]
+    if not kinds:
+        return []
+    escalated = Exists(Escalation.objects.filter(case_id=OuterRef("pk"), status=EscalationStatus.OPEN))
+    return list(
+        Case.objects.filter(_kinds_q(kinds), is_open=True)
+        .filter(Q(is_overdue=True) | Q(is_due_soon=True))
+        .select_related("primary_unit")
+        .annotate(urges=_urges_count(), escalated=escalated)
+        .order_by("-is_overdue", "due_at", "id")[:WATCH_LIMIT]
     )
 
 

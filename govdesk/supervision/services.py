@@ -28,7 +28,13 @@ from govdesk.applications.states import Status as ApplicationStatus
 from govdesk.calendar.core import WorkingCalendar, deadline_add, deadline_add_working_days
 from govdesk.calendar.selectors import calendar_get
 from govdesk.cases.models import Case, CaseEvent, CaseKind
-from govdesk.cases.services import case_deadlines_sweep, case_event_record, case_kind_supervisions
+from govdesk.cases.services import (
+    CaseKindSupervision,
+    case_deadlines_sweep,
+    case_event_record,
+    case_kind_supervision_for,
+    case_kind_supervisions,
+)
 from govdesk.common import clock
 from govdesk.common.errors import ApplicationError, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from govdesk.common.inputs import text_input
@@ -133,11 +139,37 @@ def _statuses_q(workorder: tuple[str, ...], application: tuple[str, ...], *, esc
 
 
 def case_kind_of(number: str) -> str:
-    """The kind of the supervised case with this number: a work order or an application (404 for anything else)."""
+    """The kind of the supervised case with this number: a work order, an application or a kind registered with
+    `case_kind_supervision_add` (404 for anything else)."""
     kind = Case.objects.filter(number=number).values_list("kind", flat=True).first()
-    if kind not in (CaseKind.WORKORDER, CaseKind.APPLICATION):
-        raise NotFound(_("No work order or application with number %(n)s.") % {"n": number[:40]})
+    if kind is None or (
+        kind not in (CaseKind.WORKORDER, CaseKind.APPLICATION) and case_kind_supervision_for(kind) is None
+    ):
+        raise NotFound(_("No case under supervision has the number %(n)s.") % {"n": number[:40]})
     return str(kind)
+
+
+@transaction.atomic
+def registered_case_urge(*, case: str, registered: CaseKindSupervision, actor: Any, note: str = "") -> Case:
+    """催办 on a case of a registered kind (a unit's report, a knowledge revision): supervisors; the kind's own `urge`
+    records the event on its timeline (and checks its status again, under its lock)."""
+    supervision_check_supervisor(actor)
+    note = _text(note, "note", required=False)
+    found = Case.objects.select_for_update().filter(number=case, kind=registered.kind).first()
+    if found is None:
+        raise NotFound(_("No case under supervision has the number %(n)s.") % {"n": case[:40]})
+    if not found.is_open or found.status not in registered.unit_owes_statuses:
+        raise InvalidTransition(
+            _("“%(action)s” is not possible while %(kind)s %(number)s is “%(status)s”.")
+            % {
+                "action": _("Urge"),
+                "kind": registered.label_text(),
+                "number": found.number,
+                "status": registered.status_text(found.status),
+            }
+        )
+    registered.urge(found, actor, note)
+    return found
 
 
 def _application_locked(number: str) -> Application:
@@ -187,12 +219,17 @@ def application_urge(
 
 
 def case_urge(*, case: str, actor: Any, note: str = "", ip_address: str | None = None) -> Case:
-    """催办 on a case by its number: a work order through its own URGE action, an application here."""
+    """催办 on a case by its number: a work order through its own URGE action, an application here, a registered
+    kind through its registration's `urge`."""
     if not supervision_can_view_all(actor):
         # Checked before the number is looked up, so a stranger learns nothing about which numbers exist.
         raise PermissionDenied(_("Only supervisors and dispatchers may urge."))
-    if case_kind_of(case) == CaseKind.APPLICATION:
+    kind = case_kind_of(case)
+    if kind == CaseKind.APPLICATION:
         return application_urge(application=case, actor=actor, note=note, ip_address=ip_address)
+    registered = case_kind_supervision_for(kind)
+    if registered is not None:
+        return registered_case_urge(case=case, registered=registered, actor=actor, note=note)
     return workorder_urge(order=case, actor=actor, note=note)
 
 
@@ -470,6 +507,13 @@ def supervision_case_open(
     reason = _text(reason, "reason", required=True)
     days = _answer_days(answer_days)
     number = _order_number(order)
+    registered = case_kind_supervision_for(Case.objects.filter(number=number).values_list("kind", flat=True).first())
+    if registered is not None:
+        # A registered kind's lifecycle has no 督办 step (its unit answers through the case itself): it is urged.
+        raise InvalidTransition(
+            _("A supervision case is opened on work orders and applications; urge this %(kind)s instead.")
+            % {"kind": registered.label_text()}
+        )
     wo: Case
     if _is_application(number):
         wo = _application_supervise(number, actor, reason, ip_address)

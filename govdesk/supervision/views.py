@@ -1,5 +1,6 @@
 """Supervision pages: the supervisor's worklist, a unit's open 督办, and the forms that act on them, for work orders
-and applications alike.
+and applications alike; the kinds registered with `case_kind_supervision_add` (units' reports, knowledge revisions)
+are listed and urged beside them.
 
 Each POST parses one form and calls one service; service errors become an error page with the service's status
 (400 / 403 / 404 / 409), never a 500. After success the browser goes back to the page it came from.
@@ -27,7 +28,7 @@ from govdesk.reports.charts import bar_chart
 from . import selectors, services
 from .forms import CASE_ACTION_FORMS, CaseActionForm, EscalationHandleForm, OpenCaseForm, UrgeForm
 from .models import SupervisionCase
-from .permissions import supervision_check_actor, supervision_check_case_actor
+from .permissions import supervision_check_actor, supervision_check_case_actor, supervision_kinds
 from .states import CaseAction, case_actions_from
 
 
@@ -39,10 +40,8 @@ def _next_url(request: HttpRequest, default: str) -> str:
 
 
 def case_detail_url(case: Case) -> str:
-    """The page of a supervised case: the application's or the work order's."""
-    if case.kind == CaseKind.APPLICATION:
-        return reverse("applications:detail", args=[case.number])
-    return reverse("workorders:detail", args=[case.number])
+    """The page of a supervised case: the application's, the work order's or the registered kind's ("" if none)."""
+    return selectors.case_page_url(case)
 
 
 def _form_error(request: HttpRequest, form: Any) -> HttpResponse:
@@ -71,7 +70,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     """督办工作台: escalations, open 督办 (answer overdue first), answers to review, orders urged most often."""
     user: Any = request.user
     kind = request.GET.get("kind", "")
-    kind = kind if kind in selectors.KINDS else ""
+    kind = kind if kind in selectors.supervision_kind_values() else ""
     work = selectors.supervision_worklist(user=user, kind=kind)
     overdue_by_unit = selectors.supervision_overdue_by_unit(user=user, kind=kind)
     open_rows = [{"case": sc, "forms": case_forms(user, sc)} for sc in work.open_cases]
@@ -88,7 +87,11 @@ def worklist(request: HttpRequest) -> HttpResponse:
             ("", _("All")),
             (CaseKind.WORKORDER.value, _("Work orders")),
             (CaseKind.APPLICATION.value, _("Applications")),
+            # The registered kinds the viewer sees (supervisors): units' reports, knowledge revisions.
+            *((k, selectors.case_kind_text(k)) for k in supervision_kinds(user) if k not in selectors.KINDS),
         ],
+        # A 督办 is opened on these kinds only; a registered kind's escalation is urged or marked handled.
+        "supervisable_kinds": selectors.KINDS,
         # Server-side SVG from counts and escaped unit names (reports.charts escapes every text).
         "overdue_chart": mark_safe(  # noqa: S308
             bar_chart(overdue_by_unit, title=_("Overdue cases by unit"), height=220)
@@ -159,7 +162,8 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @staff_page(Role.SUPERVISOR, Role.DISPATCHER)
 @require_POST
 def case_urge(request: HttpRequest) -> HttpResponse:
-    """催办 on a work order or an application by its number; the service checks the role, the number, the status."""
+    """催办 on a work order, an application or a registered kind's case by its number; the service checks the role, the
+    number, the status."""
     form = UrgeForm(request.POST)
     if not form.is_valid():
         return _form_error(request, form)
@@ -173,7 +177,7 @@ def case_urge(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         return application_error_page(request, exc)
     messages.success(request, _("The unit of %(n)s has been urged.") % {"n": case.number})
-    return redirect(_next_url(request, case_detail_url(case)))
+    return redirect(_next_url(request, case_detail_url(case) or reverse("supervision:worklist")))
 
 
 @staff_page(Role.SUPERVISOR)

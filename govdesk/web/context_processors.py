@@ -44,6 +44,11 @@ NAVIGATION: tuple[tuple[str, Any, frozenset[str]], ...] = (
     ("online:index", _("Apply online"), frozenset({Role.CITIZEN})),
     ("package_online:index", _("One thing, done once"), frozenset({Role.CITIZEN})),
     ("project_online:index", _("Construction projects"), frozenset({Role.CITIZEN})),
+    (
+        "knowledge:article_list",
+        _("Knowledge base"),
+        frozenset({Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.HANDLER, Role.UNIT_ADMIN}),
+    ),
     ("evaluations:pad", _("Rating pad"), frozenset({Role.WINDOW_CLERK, Role.OPERATOR})),
     ("evaluations:rates", _("Rating rates"), frozenset({Role.LEADER})),
     (

@@ -8,13 +8,24 @@ from captcha.fields import CaptchaField
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from govdesk.catalog.models import PublicTopic
+from govdesk.catalog.selectors import public_topics
 from govdesk.workorders.forms import area_field, text_field, type_choices
 from govdesk.workorders.models import CONTENT_MAX_LENGTH
 
 
 class PublicSubmitForm(forms.Form):
+    """The citizen describes the problem and may pick a plain-language topic; the internal category tree is never
+    shown (the system proposes the category from the text, the dispatcher decides: web/public_intake.py)."""
+
     request_type = forms.ChoiceField(label=_("Type"), choices=(), required=False)
-    category = text_field(_("Category"), max_length=400, html_required=True, list="category-paths", autocomplete="off")
+    topic = forms.ChoiceField(
+        label=_("What is it about? (optional)"),
+        choices=(),
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choose one of the topics, or “Not sure”.")},
+    )
     title = text_field(_("Title"), html_required=True)
     content = area_field(_("Describe the problem"), max_length=CONTENT_MAX_LENGTH, rows=7, html_required=True)
     address = text_field(_("Address"), autocomplete="street-address")
@@ -29,8 +40,25 @@ class PublicSubmitForm(forms.Form):
         field = self.fields["request_type"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", _("— choose —")), *type_choices()]
+        self.topics = {t.code: t for t in public_topics()}
+        topic = self.fields["topic"]
+        assert isinstance(topic, forms.ChoiceField)
+        topic.choices = [("", _("Not sure")), *((t.code, t.name) for t in self.topics.values())]
         self.fields["content"].widget.attrs["data-counter"] = str(CONTENT_MAX_LENGTH)
         self.fields["captcha"].widget.attrs.update({"autocomplete": "off", "autocapitalize": "off"})
+
+    def topic_options(self) -> list[dict[str, Any]]:
+        """The topics with their examples, for the page's own radio list."""
+        chosen = str(self.data.get("topic", "")) if self.is_bound else ""
+        options = [{"code": "", "name": _("Not sure"), "description": _("We will sort it out."), "checked": not chosen}]
+        options += [
+            {"code": t.code, "name": t.name, "description": t.description, "checked": t.code == chosen}
+            for t in self.topics.values()
+        ]
+        return options
+
+    def topic_chosen(self) -> PublicTopic | None:
+        return self.topics.get(self.cleaned_data.get("topic") or "")
 
     def clean_citizen_phone(self) -> str:
         # The phone is how the citizen tracks the request, so on this page it is required.
@@ -40,7 +68,7 @@ class PublicSubmitForm(forms.Form):
         return phone
 
     def intake_data(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.cleaned_data.items() if k != "captcha"}
+        data = {k: v for k, v in self.cleaned_data.items() if k not in ("captcha", "topic")}
         data["channel"] = "web"
         return data
 

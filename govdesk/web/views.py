@@ -17,9 +17,9 @@ from govdesk.common.errors import ValidationFailed
 from govdesk.org.models import Role
 from govdesk.workorders import selectors as workorder_selectors
 from govdesk.workorders import services as workorder_services
-from govdesk.workorders.forms import category_paths
 
 from .forms import PublicSubmitForm, PublicTrackForm
+from .public_intake import public_category_choose
 from .shortcuts import client_ip
 
 # Each role's main page, in order of precedence for accounts that hold several roles.
@@ -69,17 +69,32 @@ def _public_response(response: HttpResponse) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="ip", rate=_rate("PUBLIC_SUBMIT_RATE"), method="POST", block=True)
 def public_submit(request: HttpRequest) -> HttpResponse:
-    """A citizen's request from the web: captcha, rate limit by address, registered like any other channel."""
+    """A citizen's request from the web: captcha, rate limit by address, registered like any other channel.
+
+    No category tree: the citizen may pick a plain-language topic; the system proposes the category (marked as a
+    proposal in the register event) and the dispatcher decides it when dispatching."""
     status = 200
     if request.method == "POST":
         form = PublicSubmitForm(request.POST)
         if form.is_valid():
+            data = form.intake_data()
+            chosen = public_category_choose(
+                title=str(data.get("title") or ""), content=str(data.get("content") or ""), topic=form.topic_chosen()
+            )
+            data["category"] = chosen.category
             try:
                 order = workorder_services.workorder_register(
-                    actor=None, data=form.intake_data(), ip_address=client_ip(request)
+                    actor=None,
+                    data=data,
+                    ip_address=client_ip(request),
+                    category_proposal=chosen.event_data(),
                 )
             except ValidationFailed as exc:
                 for field, messages in exc.fields.items():
+                    if field == "category":
+                        # Only a tree without leaves gets here; the citizen never chose a category.
+                        form.add_error(None, _("Online submission is unavailable at the moment: please call 12345."))
+                        continue
                     for message in messages:
                         form.add_error(field if field in form.fields else None, message)
             else:
@@ -91,8 +106,7 @@ def public_submit(request: HttpRequest) -> HttpResponse:
         status = 400
     else:
         form = PublicSubmitForm()
-    context = {"form": form, "category_paths": category_paths()}
-    return _public_response(render(request, "web/public_submit.html", context, status=status))
+    return _public_response(render(request, "web/public_submit.html", {"form": form}, status=status))
 
 
 def _add_intake_errors(form: PublicSubmitForm) -> None:

@@ -175,11 +175,20 @@ class DispatchForm(_UnitsMixin, ActionForm):
     co_units = forms.MultipleChoiceField(
         label=_("Co-units"), choices=(), required=False, widget=forms.SelectMultiple(attrs={"size": "3"})
     )
+    # The dispatcher's decision on the category (prefilled with the order's; the page holds the category-paths list).
+    category = text_field(_("Category"), max_length=400, list="category-paths", autocomplete="off")
     note = area_field(_("Note to the unit"), rows=2)
 
     def __init__(self, *args: Any, units: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._set_unit_choices(blank=True, units=units)
+
+    def service_kwargs(self) -> dict[str, Any]:
+        kwargs = super().service_kwargs()
+        # Empty: keep the order's category (a page without the field, or a dispatcher who cleared it).
+        if not str(kwargs.get("category") or "").strip():
+            kwargs.pop("category", None)
+        return kwargs
 
 
 class SignForm(ActionForm):
@@ -319,6 +328,16 @@ class AnswerForm(ActionForm):
     label = _("Answer directly")
     button = _("Answer and close")
     answer = area_field(_("Answer"), rows=4, html_required=True)
+    # Set by the console's knowledge panel ("用此答复"): the article the answer cites, checked by the service.
+    article = forms.CharField(
+        label=_("Knowledge article cited"), required=False, max_length=16, widget=forms.HiddenInput
+    )
+
+    def service_kwargs(self) -> dict[str, Any]:
+        kwargs = super().service_kwargs()
+        if not kwargs.get("article"):
+            kwargs.pop("article", None)
+        return kwargs
 
 
 class CancelForm(ActionForm):

@@ -99,6 +99,15 @@ def workorder_timeline(*, order: WorkOrder, public_only: bool = False) -> QueryS
     return qs.filter(is_public=True) if public_only else qs
 
 
+def workorder_category_proposals(case_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """For each order whose category the system proposed at registration (`category_proposed` in the register
+    event's data: a citizen's own submission), that data; one query, for the dispatch queue's page."""
+    if not case_ids:
+        return {}
+    events = CaseEvent.objects.filter(case_id__in=case_ids, action="register").values_list("case_id", "data")
+    return {case_id: data for case_id, data in events if isinstance(data, dict) and data.get("category_proposed")}
+
+
 def workorder_by_phone(*, user: Any, phone: str, limit: int = 20) -> QuerySet[WorkOrder]:
     """The caller's earlier orders, for the operator console: an equality on the phone's indexed blind index (the
     phone itself is encrypted), so "138 0013 8000", "+86 13800138000" and "13800138000" find the same orders."""

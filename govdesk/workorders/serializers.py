@@ -202,6 +202,11 @@ class DispatchInput(serializers.Serializer):
     unit = UnitCodeField(help_text="The primary unit (主办).")
     co_units = CoUnitsField(required=False, help_text=f"Co-units (协办), at most {CO_UNITS_MAX}.")
     note = _text(required=False)
+    category = serializers.CharField(
+        required=False,
+        max_length=400,
+        help_text="The dispatcher's category (a leaf: its id or its full path); omitted: the order keeps its own.",
+    )
 
 
 class EmptyInput(serializers.Serializer):
@@ -263,6 +268,18 @@ class RequiredNoteInput(serializers.Serializer):
 
 class AnswerInput(serializers.Serializer):
     answer = _text()
+    article = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=16,
+        help_text="The knowledge article the answer cites: its id or code (ZS000001); checked by the service.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Passed to the service only when given.
+        if not attrs.get("article"):
+            attrs.pop("article", None)
+        return attrs
 
 
 ACTION_INPUTS: dict[Action, type[serializers.Serializer]] = {

@@ -11,7 +11,7 @@ Permission failures raise PermissionDenied (403); actions the current status doe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -322,10 +322,21 @@ def workorder_register(
     files: Sequence[CheckedFile] = (),
     citizen_user: Any = None,
     ip_address: str | None = None,
+    category_proposal: Mapping[str, Any] | None = None,
 ) -> WorkOrder:
-    """受理: register a call, a web form or an API request as a new order awaiting dispatch."""
+    """受理: register a call, a web form or an API request as a new order awaiting dispatch.
+
+    `category_proposal`: the category was chosen by the system, not by a person (the public submit page); what it
+    holds (confidence, topic, ...) goes into the register event's data with `category_proposed: true`, and the
+    dispatch queue marks the category as a proposal for the dispatcher to decide.
+    """
     return workorder_register_recorded(
-        actor=actor, data=data, files=files, citizen_user=citizen_user, ip_address=ip_address
+        actor=actor,
+        data=data,
+        files=files,
+        citizen_user=citizen_user,
+        ip_address=ip_address,
+        category_proposal=category_proposal,
     ).order
 
 
@@ -336,6 +347,7 @@ def workorder_register_recorded(
     files: Sequence[CheckedFile] = (),
     citizen_user: Any = None,
     ip_address: str | None = None,
+    category_proposal: Mapping[str, Any] | None = None,
 ) -> Registration:
     """`workorder_register`, also returning the timeline event and the attachments it wrote."""
     if actor is not None and getattr(actor, "is_authenticated", False):
@@ -369,7 +381,11 @@ def workorder_register_recorded(
             to_status=Status.NEW,
             is_public=True,
             note=_("Registered via %(channel)s.") % {"channel": order.get_channel_display()},
-            data={"channel": order.channel, "attachments": len(files)},
+            data={
+                "channel": order.channel,
+                "attachments": len(files),
+                **({**category_proposal, "category_proposed": True} if category_proposal is not None else {}),
+            },
             ip_address=ip_address,
         )
     return Registration(order=order, event=event, attachments=attachments)
@@ -378,46 +394,127 @@ def workorder_register_recorded(
 # --- centre actions ------------------------------------------------------------------------------------------------
 
 
+def _leaf(value: Category | str | int, field: str) -> Category:
+    """A leaf category by object, id or path; ValidationFailed naming `field` otherwise."""
+    category: Category | None = value if isinstance(value, Category) else None
+    if category is None and isinstance(value, int | str) and not isinstance(value, bool):
+        category = category_find(value)
+    if category is None:
+        raise ValidationFailed(
+            _("Choose a category from the list."), fields={field: [_("Choose a category from the list.")]}
+        )
+    if not category_is_leaf(category):
+        message = _("Choose the most specific category (a leaf of the tree).")
+        raise ValidationFailed(message, fields={field: [message]})
+    return category
+
+
+def _category_change(order: WorkOrder, category: Category, actor: Any) -> dict[str, str]:
+    """File the order under the dispatcher's category: the completion deadline follows it only when another
+    time-limit policy applies (still counted from registration); audited. Returns the event data to record."""
+    before = order.category
+    policy_before = time_limit_policy_for(request_type=order.request_type, urgency=order.urgency, category=before)
+    order.category = category
+    policy_after = time_limit_policy_for(request_type=order.request_type, urgency=order.urgency, category=category)
+    if policy_after.pk != policy_before.pk:
+        _sign, order.due_at = _deadlines(order, order.created_at)
+    audit_append(
+        action=f"{CaseKind.WORKORDER}.category_change",
+        actor=actor,
+        object_type=CaseKind.WORKORDER,
+        object_id=order.number,
+        # The states are the category ids (the column is short); the note has the paths.
+        from_state=str(before.pk) if before else "",
+        to_state=str(category.pk),
+        note=f"{before.path if before else ''} → {category.path}"[:500],
+    )
+    return {"category_from": before.path if before else "", "category_to": category.path}
+
+
 @transaction.atomic
 def workorder_dispatch(
-    *, order: WorkOrder | str, actor: Any, unit: Unit | str, co_units: Sequence[Unit | str] = (), note: str = ""
+    *,
+    order: WorkOrder | str,
+    actor: Any,
+    unit: Unit | str,
+    co_units: Sequence[Unit | str] = (),
+    note: str = "",
+    category: Category | str | int | None = None,
 ) -> WorkOrder:
-    """派单: send to a primary unit (主办) and optional co-units (协办); the sign-for clock starts."""
+    """派单: send to a primary unit (主办) and optional co-units (协办); the sign-for clock starts.
+
+    `category` (a leaf: object, id or path; empty = keep) is the dispatcher's decision on the order's category, e.g.
+    over the system's proposal for a citizen's own submission; a change is recorded in the dispatch event's data
+    (`category_from`, `category_to`) and audited.
+    """
     note = _note(note)
     # Sizes, then role and state, then the units: a request that cannot succeed costs no query per unit.
     _co_units_count_check(co_units, "co_units")
     order, row = _begin(order, actor, Action.DISPATCH)
     primary = _unit(unit, "unit")
     co = _units(co_units, "co_units")
+    current = order.category
+    decided: Category | None = None
+    # The order's own category (the form is prefilled with it) is kept as it is, even if retired from the tree since.
+    if category is not None and category != "" and not (current is not None and category in (current, current.path)):
+        decided = _leaf(category, "category")
+    data: dict[str, Any] = {"unit": primary.code, "co_units": [u.code for u in co]}
+    fields = ["primary_unit", "sign_due_at", "dispatched_at", "signed_at"]
+    if decided is not None and decided.pk != order.category_id:
+        data.update(_category_change(order, decided, actor))
+        fields += ["category", "due_at"]
     now = clock.now()
     case_units_assign(case=order, primary=primary, co_units=co)
     order.sign_due_at, _finish = _deadlines(order, now)
     order.dispatched_at = now
     order.signed_at = None
-    return _move(
-        order,
-        row,
-        Status.DISPATCHED,
-        actor=actor,
-        note=note,
-        is_public=True,
-        data={"unit": primary.code, "co_units": [u.code for u in co]},
-        fields=["primary_unit", "sign_due_at", "dispatched_at", "signed_at"],
-    )
+    return _move(order, row, Status.DISPATCHED, actor=actor, note=note, is_public=True, data=data, fields=fields)
 
 
 @transaction.atomic
-def workorder_answer(*, order: WorkOrder | str, actor: Any, answer: str) -> WorkOrder:
-    """直接办结: the operator answers a consultation at once, from the knowledge base."""
-    answer = _note(answer, "answer", required=True)
+def workorder_answer(
+    *, order: WorkOrder | str, actor: Any, answer: str, cited: Mapping[str, Any] | None = None
+) -> WorkOrder:
+    """直接办结: the operator answers a consultation at once, from the knowledge base. `cited`: the knowledge
+    article the answer came from ({"article": code, "version": n, "title": …}, given by the knowledge base's answer
+    service), kept on the answer's timeline event."""
+    # An answer is the reply to the caller: the reply's limit, so an article's whole answer fits.
+    answer = text_input(answer, "answer", required=True, max_length=CONTENT_MAX_LENGTH)
     order, row = _begin(order, actor, Action.ANSWER)
     _guard(order.request_type.allows_direct_answer, _("Only consultations can be answered directly."))
     order.answer = answer
     order.closed_at = clock.now()
-    _move(order, row, Status.CLOSED, actor=actor, note=answer, is_public=True, fields=["answer", "closed_at"])
+    _move(
+        order,
+        row,
+        Status.CLOSED,
+        actor=actor,
+        note=answer,
+        is_public=True,
+        data={"cited": dict(cited)} if cited else None,
+        fields=["answer", "closed_at"],
+    )
     # The master's result closes its merged duplicates, however the master closes (DOMAIN.md §2, 并单).
     _close_children(order, actor)
     return order
+
+
+def workorder_answer_open(
+    *, order: WorkOrder | str, actor: Any, answer: str, article: int | str | None = None
+) -> WorkOrder:
+    """直接办结 from the order's actions: the service the knowledge base provides (`hooks.action_service_provide`)
+    answers, citing the knowledge article `article` (its id or code) when one is given; without that service, the
+    plain answer (and an article cannot be cited)."""
+    cites = article is not None and not (isinstance(article, str) and not article.strip())
+    provided = action_service_for(Action.ANSWER)
+    if provided is None:
+        if cites:
+            message = _("The knowledge base is not available: answer without citing an article.")
+            raise ValidationFailed(message, fields={"article": [message]})
+        return workorder_answer(order=order, actor=actor, answer=answer)
+    extra = {"article": article} if cites else {}
+    result: WorkOrder = provided(order=order, actor=actor, answer=answer, **extra)
+    return result
 
 
 @transaction.atomic
@@ -782,6 +879,6 @@ ACTION_SERVICES: dict[Action, Callable[..., WorkOrder]] = {
     Action.URGE: workorder_urge,
     Action.SUPERVISE: workorder_supervise_open,
     Action.NOTE: workorder_note,
-    Action.ANSWER: workorder_answer,
+    Action.ANSWER: workorder_answer_open,
     Action.CANCEL: workorder_cancel,
 }

@@ -98,6 +98,14 @@ def _form_ids(order: WorkOrder, action: Action) -> str:
     return f"id_{order.number}_{action.value.replace('-', '_')}_%s"
 
 
+def _dispatch_initial(order: WorkOrder, suggested: Any) -> dict[str, str]:
+    """The dispatch form prefilled: the catalogue's unit, and the order's category for the dispatcher to confirm."""
+    initial = {"category": order.category.path} if order.category_id else {}
+    if suggested is not None:
+        initial["unit"] = suggested.code
+    return initial
+
+
 def actions_available(user: Any, order: WorkOrder) -> list[Action]:
     """The actions this user may take on this order now: the table, the role and scope, and the cheap guards.
 
@@ -163,8 +171,8 @@ def _detail(
         if action in (Action.DISPATCH, Action.REVIEW_RETURN):
             kwargs["units"] = units
             suggested = dispatch_unit_suggest(category=order.category, address=order.address)
-            if suggested is not None and action is Action.DISPATCH:
-                kwargs["initial"] = {"unit": suggested.code}
+            if action is Action.DISPATCH:
+                kwargs["initial"] = _dispatch_initial(order, suggested)
         forms.append(form_class(**kwargs))
     if bound is not None and bound not in forms:
         forms.append(bound)
@@ -180,6 +188,8 @@ def _detail(
         "action_forms": forms,
         "error": error,
         "error_status": status if status >= 400 else None,
+        # The dispatch form's category field lists the leaves.
+        "category_paths": category_paths() if any(f.action is Action.DISPATCH for f in forms) else [],
     }
     return render(request, "workorders/detail.html", context, status=status)
 
@@ -262,18 +272,22 @@ def dispatch_queue(request: HttpRequest) -> HttpResponse:
     """派单: new orders and returns to review, urgent first, each with the catalogue's suggested unit."""
     page = _page(request, selectors.workorder_dispatch_queue(user=request.user), QUEUE_PAGE_SIZE)
     units = unit_choices()
+    proposals = selectors.workorder_category_proposals([o.pk for o in page.object_list if o.status == Status.NEW])
     rows = []
     for order in page.object_list:
         suggested = dispatch_unit_suggest(category=order.category, address=order.address)
         row: dict[str, Any] = {"order": order, "suggested": suggested}
         if order.status == Status.NEW:
-            initial = {"unit": suggested.code} if suggested else {}
+            # The system filed it (a citizen's own submission): the category is a proposal for the dispatcher.
+            row["category_proposal"] = proposals.get(order.pk)
+            initial = _dispatch_initial(order, suggested)
             row["form"] = DispatchForm(initial=initial, units=units, auto_id=_form_ids(order, Action.DISPATCH))
         else:
             row["pending_return"] = order.returns.filter(status="pending").select_related("unit").last()
             row["form"] = ReviewReturnForm(units=units, auto_id=_form_ids(order, Action.REVIEW_RETURN))
         rows.append(row)
-    return render(request, "workorders/dispatch_queue.html", {"page": page, "rows": rows})
+    context = {"page": page, "rows": rows, "category_paths": category_paths() if rows else []}
+    return render(request, "workorders/dispatch_queue.html", context)
 
 
 @staff_page(*UNIT)

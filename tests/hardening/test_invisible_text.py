@@ -92,7 +92,6 @@ def test_the_public_form_refuses_an_invisible_title(categories: SimpleNamespace)
     key = page.split('name="captcha_0" value="')[1].split('"')[0]
     data = {
         "request_type": "complaint",
-        "category": categories.facilities.path,
         "title": "\u200b\u200b\u200b",
         "content": "永宁路小区门口的路灯坏了两周，晚上很黑。",
         "address": "离石区永宁路5号",

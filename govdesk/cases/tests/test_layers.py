@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, ...]] = [
     # The permit registry issues a permit for every approval; construction projects sit on packages and permits.
     ("permits",),
     ("projects",),
-    ("dispatch", "open311", "stats", "supervision", "evaluations", "assessment", "reports", "ops"),
+    ("dispatch", "open311", "knowledge", "stats", "supervision", "evaluations", "assessment", "reports", "ops"),
     # The annual work review reads the ledgers and every case type's records.
     ("review",),
     ("web", "demo"),

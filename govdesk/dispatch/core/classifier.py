@@ -11,6 +11,9 @@ will see) plus `KNN_WEIGHT` × the vote of the `NEIGHBOURS` most similar trainin
 features, each weighted by its similarity to the power `KNN_POWER`): the neighbours recognise the many near-identical
 complaints. The sum is calibrated by temperature scaling on 3-fold out-of-fold scores
 (`CalibratedClassifierCV(method="temperature")`), which keeps the ranking and turns the scores into probabilities.
+
+Training data: the labelled messages plus the rows of the shipped pre-tokenised file that neither overlap the held-out
+split nor duplicate a labelled message (`tokenized_rows_select`), as title-less bodies of form `tokenized`.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import normalize as l2_normalize
 from sklearn.svm import LinearSVC
 
-from .text import message_text, normalize, tokenize_compact
+from .text import message_text, normalize, tokenize_compact, tokenize_plain
 
 ARTIFACT_FORMAT = 2
 WORD_CHARS = 500
@@ -51,7 +54,18 @@ KNN_POWER = 4
 KNN_WEIGHT = 0.5
 # Messages compared with the training rows this many at a time (bounds the dense similarity block's memory).
 KNN_CHUNK = 256
+# Messages vectorised together by `Classifier.predict_batch`.
+BATCH_CHUNK = 1024
 MIN_PER_LABEL = 5
+# Rows of the shipped pre-tokenised file (words only, stop words and punctuation removed): the form they train as, their
+# weight (raw 2, whitespace-stripped 1), and how alike (Jaccard of word sets) a row must be to a held-out message to be
+# dropped as overlapping it, or to a labelled training message to be dropped as its duplicate.
+TOKENIZED_FORM = "tokenized"
+TOKENIZED_WEIGHT = 0.5
+HOLDOUT_OVERLAP_JACCARD = 0.5
+DUPLICATE_JACCARD = 0.8
+# A word of the labelled messages seen this often but never in the tokenised file is one of its stop words.
+STOP_WORD_MIN_COUNT = 3
 # Texts longer than this are cut before any work: the classifier reads the beginning anyway.
 MAX_INPUT_CHARS = 20_000
 _SPACE_RE = re.compile(r"\s+")
@@ -112,6 +126,81 @@ def fingerprint(messages: Sequence[Message]) -> str:
             digest.update(b"\x1f")
         digest.update(b"\x1e")
     return digest.hexdigest()
+
+
+def _word_sets(documents: Sequence[list[str]], vocabulary: dict[str, int]) -> csr_matrix:
+    """One row per document, 1 where the document has the word (words outside `vocabulary` ignored)."""
+    indptr, indices = [0], []
+    for words in documents:
+        indices.extend(sorted({vocabulary[w] for w in words if w in vocabulary}))
+        indptr.append(len(indices))
+    data = np.ones(len(indices), dtype=np.float32)
+    return csr_matrix((data, indices, indptr), shape=(len(documents), len(vocabulary)))
+
+
+def _best_jaccard(a: csr_matrix, b: csr_matrix, chunk: int = 512) -> np.ndarray:
+    """For each row of `a`, the largest Jaccard similarity with any row of `b` (0 when `b` is empty)."""
+    best = np.zeros(a.shape[0])
+    if b.shape[0] == 0:
+        return best
+    size_a, size_b = np.asarray(a.sum(axis=1)).ravel(), np.asarray(b.sum(axis=1)).ravel()
+    b_t = b.T.tocsr()
+    for start in range(0, a.shape[0], chunk):
+        shared = (a[start : start + chunk] @ b_t).toarray()
+        union = size_a[start : start + chunk, None] + size_b[None, :] - shared
+        best[start : start + chunk] = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0).max(axis=1)
+    return best
+
+
+def tokenized_rows_select(
+    rows: Sequence[tuple[str, str]], labelled: Sequence[Message], held_out: Sequence[Message]
+) -> tuple[list[Message], dict[str, int]]:
+    """The pre-tokenised rows (`(space-separated words, label)`) fit to train on, as messages of form `tokenized`.
+
+    The labelled and held-out messages are segmented the way the file was (`tokenize_plain` of title and body), the
+    file's stop words (frequent words of the messages that never occur in the file) removed, and each row compared with
+    them by the Jaccard similarity of word sets. Dropped: rows overlapping a held-out message (>=
+    `HOLDOUT_OVERLAP_JACCARD`: the held-out split must stay unseen, in any form), rows duplicating a labelled training
+    message (>= `DUPLICATE_JACCARD`: the labelled copy, with its title and punctuation, is used instead), repeated rows
+    and rows without a word or label. The body of a kept row is its words joined without spaces, which the classifier
+    re-segments like any whitespace-free text; it has no title. Returns (messages, counts of what was dropped).
+    """
+    documents = [(text.split(), label.strip()) for text, label in rows]
+    file_counts = Counter(w for words, _label in documents for w in words)
+
+    def words_of(messages: Sequence[Message]) -> list[list[str]]:
+        return [tokenize_plain(f"{m.title} {m.body}") for m in messages]
+
+    labelled_words, held_words = words_of(labelled), words_of(held_out)
+    counts = Counter(w for words in labelled_words + held_words for w in words)
+    stop = {w for w, n in counts.items() if n >= STOP_WORD_MIN_COUNT and file_counts[w] == 0}
+    vocabulary = {w: i for i, w in enumerate(sorted(file_counts))}
+    file_sets = _word_sets([words for words, _label in documents], vocabulary)
+
+    def sets_of(word_lists: list[list[str]]) -> csr_matrix:
+        return _word_sets([[w for w in words if w not in stop] for words in word_lists], vocabulary)
+
+    held_similarity = _best_jaccard(file_sets, sets_of(held_words))
+    labelled_similarity = _best_jaccard(file_sets, sets_of(labelled_words))
+    report = {"rows": len(documents), "holdout_overlap": 0, "labelled_duplicate": 0, "repeated": 0, "empty": 0}
+    kept: list[Message] = []
+    seen: set[str] = set()
+    for (words, label), held, known in zip(documents, held_similarity, labelled_similarity, strict=True):
+        body = "".join(words)
+        if not body or not label:
+            report["empty"] += 1
+        elif held >= HOLDOUT_OVERLAP_JACCARD:
+            report["holdout_overlap"] += 1
+        elif known >= DUPLICATE_JACCARD:
+            report["labelled_duplicate"] += 1
+        elif body in seen:
+            report["repeated"] += 1
+        else:
+            seen.add(body)
+            kept.append(Message(title="", body=body, label=label, form=TOKENIZED_FORM))
+    report["holdout_overlap_at_0_8"] = int((held_similarity >= 0.8).sum())
+    report["kept"] = len(kept)
+    return kept, report
 
 
 def _compact(text: str) -> str:
@@ -186,7 +275,8 @@ class Featurizer:
 
 
 def _weights(forms: Sequence[str]) -> np.ndarray:
-    return np.array([RAW_WEIGHT if f == "raw" else 1.0 for f in forms])
+    by_form = {"raw": RAW_WEIGHT, TOKENIZED_FORM: TOKENIZED_WEIGHT}
+    return np.array([by_form.get(f, 1.0) for f in forms])
 
 
 class SvmKnn(ClassifierMixin, BaseEstimator):
@@ -266,6 +356,18 @@ class Classifier:
         order = [list(self.estimator.classes_).index(label) for label in self.labels]
         return np.asarray(proba[:, order])
 
+    def predict_batch(
+        self, titles: Sequence[str], bodies: Sequence[str], *, chunk: int = BATCH_CHUNK
+    ) -> list[tuple[str, float]]:
+        """The best label and its probability per message, `chunk` messages at a time (memory stays bounded for any
+        number of messages; per message it costs the same as `predict_proba`, minus the per-call overhead)."""
+        out: list[tuple[str, float]] = []
+        for start in range(0, len(titles), chunk):
+            proba = self.predict_proba(titles[start : start + chunk], bodies[start : start + chunk])
+            best = proba.argmax(axis=1)
+            out.extend((self.labels[i], float(proba[row, i])) for row, i in enumerate(best))
+        return out
+
     def top(self, title: str, body: str, k: int = 3) -> list[tuple[str, float]]:
         proba = self.predict_proba([title], [body])[0]
         best = np.argsort(-proba)[:k]
@@ -333,21 +435,28 @@ def cross_validate(
     prepared: Prepared | None = None,
 ) -> dict[str, Any]:
     """Stratified k-fold scores of the uncalibrated SVM + neighbours (vectorisers fitted inside each fold), overall and
-    on raw rows (calibration keeps the ranking, so these are the calibrated model's predictions too)."""
+    on raw rows (calibration keeps the ranking, so these are the calibrated model's predictions too).
+
+    Pre-tokenised rows (form `tokenized`) are in every fold's training part and never scored: they are not text the
+    model will see."""
     say = progress or (lambda _msg: None)
     data = prepared or prepare([m.title for m in messages], [m.body for m in messages])
-    y = np.asarray([m.label for m in messages])
+    labels_all = np.asarray([m.label for m in messages])
     forms = [m.form for m in messages]
+    always = np.array([i for i, f in enumerate(forms) if f == TOKENIZED_FORM], dtype=int)
+    scored = np.array([i for i, f in enumerate(forms) if f != TOKENIZED_FORM], dtype=int)
+    y = labels_all[scored]
     predicted = np.empty(len(y), dtype=object)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for number, (train, test) in enumerate(splitter.split(np.zeros(len(y)), y), start=1):
+    for number, (train_part, test_part) in enumerate(splitter.split(np.zeros(len(y)), y), start=1):
+        train = np.concatenate([scored[train_part], always])
         featurizer = Featurizer()
         x_train = featurizer.fit_transform(data.subset(train))
-        svm = _svm().fit(x_train, y[train], sample_weight=_weights([forms[i] for i in train]))
-        predicted[test] = svm.predict(featurizer.transform(data.subset(test)))
+        svm = _svm().fit(x_train, labels_all[train], sample_weight=_weights([forms[i] for i in train]))
+        predicted[test_part] = svm.predict(featurizer.transform(data.subset(scored[test_part])))
         say(f"cross-validation fold {number}/{folds} done")
     labels = sorted(set(y))
-    raw = np.array([f == "raw" for f in forms])
+    raw = np.array([forms[i] == "raw" for i in scored], dtype=bool)
     result: dict[str, Any] = {"folds": folds, "all": scores(list(y), list(predicted), labels)}
     if raw.any():
         result["raw"] = scores(list(y[raw]), list(predicted[raw]), labels)
@@ -379,7 +488,8 @@ def train(
     say(f"tokenised in {time.monotonic() - started:.1f} s")
     metrics: dict[str, Any] = {"duplicates_dropped": duplicates, "conflicts_dropped": conflicts, "rare_labels": rare}
     if cv_folds >= 2:
-        smallest = min(sum(1 for m in rows if m.label == label) for label in labels)
+        scored = Counter(m.label for m in rows if m.form != TOKENIZED_FORM)
+        smallest = min(scored[label] for label in labels)
         folds = min(cv_folds, smallest)
         if folds >= 2:
             metrics["cv"] = cross_validate(rows, folds=folds, seed=seed, progress=say, prepared=data)

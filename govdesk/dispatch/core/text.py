@@ -7,6 +7,7 @@ jieba's dictionary ships inside the package. Its cache goes to a folder we choos
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import tempfile
@@ -124,9 +125,88 @@ def tokenize_compact(text: str) -> list[str]:
     n-grams cover them) and segmenting takes about half the time. The classifier uses this; duplicates, hotspots and
     the reply check keep `tokenize`.
     """
-    _ensure_jieba()
     compact = _SPACE_RE.sub("", normalize(text))
-    return [w for w in jieba.lcut(compact, HMM=False) if not _is_punctuation(w)]
+    return [w for w in segment_no_hmm(compact) if not _is_punctuation(w)]
+
+
+# Every word of jieba's dictionary (and every prefix of one, which it stores with frequency 0) → its log probability
+# (None for a bare prefix). Built once, after the domain words are added.
+_log_probability: dict[str, float | None] = {}
+
+
+def _log_probabilities() -> dict[str, float | None]:
+    if not _log_probability:
+        _ensure_jieba()
+        with _init_lock:
+            if not _log_probability:
+                log_total = math.log(jieba.dt.total)
+                table = {w: (math.log(f) - log_total if f else None) for w, f in jieba.dt.FREQ.items()}
+                _log_probability.update(table)
+    return _log_probability
+
+
+def segment_no_hmm(text: str) -> list[str]:
+    """Exactly `jieba.lcut(text, HMM=False)` (same words, same tie-breaking), about 1.6x faster.
+
+    jieba's own loop looks every fragment up twice and takes a logarithm per candidate word; here one lookup gives the
+    precomputed log probability and the best route is built in the same backward pass. The classifier tokenises every
+    message with it, so this is most of the time a suggestion takes. `test_classifier_text` checks the equality.
+    """
+    log_p = _log_probabilities()
+    log_total = math.log(jieba.dt.total)
+    words: list[str] = []
+    for block in jieba.re_han_default.split(text):
+        if not block:
+            continue
+        if not jieba.re_han_default.match(block):
+            for part in jieba.re_skip_default.split(block):
+                if jieba.re_skip_default.match(part):
+                    words.append(part)
+                else:
+                    words.extend(part)
+            continue
+        n = len(block)
+        best = [0.0] * (n + 1)
+        end = [0] * (n + 1)
+        for start in range(n - 1, -1, -1):
+            top: float | None = None
+            top_end = start
+            stop = start + 1
+            p = log_p.get(block[start], 0)
+            while p != 0:  # 0: not even a prefix of a dictionary word (log probabilities are < 0)
+                if p is not None:
+                    score = p + best[stop]
+                    if top is None or score >= top:  # ties go to the longer word, as in jieba's max over (score, end)
+                        top, top_end = score, stop - 1
+                if stop >= n:
+                    break
+                stop += 1
+                p = log_p.get(block[start:stop], 0)
+            if top is None:  # a character jieba does not know: a word of its own, frequency 1
+                top = (log_p.get(block[start]) or -log_total) + best[start + 1]
+            best[start], end[start] = top, top_end
+        position, letters = 0, ""
+        while position < n:
+            after = end[position] + 1
+            word = block[position:after]
+            if after - position == 1 and jieba.re_eng.match(word):
+                letters += word  # single Latin letters and digits run together, as jieba does
+            else:
+                if letters:
+                    words.append(letters)
+                    letters = ""
+                words.append(word)
+            position = after
+        if letters:
+            words.append(letters)
+    return words
+
+
+def tokenize_plain(text: str) -> list[str]:
+    """jieba's precise mode (with its HMM) on the text as written, whitespace dropped: how the shipped
+    `messages_labeled_tokenized.csv` was segmented, so its rows can be compared word for word with raw messages."""
+    _ensure_jieba()
+    return [w for w in jieba.lcut(text or "") if w.strip()]
 
 
 @lru_cache(maxsize=4096)

@@ -126,3 +126,53 @@ def test_huge_and_odd_inputs_do_not_break_prediction() -> None:
     proba = model.predict_proba(["😀" * 10, "\x00\x01", "路灯" * 50_000], ["", "\u200b", "x" * 100_000])
     assert proba.shape == (3, 3)
     assert np.allclose(proba.sum(axis=1), 1.0)
+
+
+def test_pre_tokenised_rows_overlapping_held_out_or_labelled_messages_are_dropped() -> None:
+    labelled = [Message("公司拖欠工资", "我们公司拖欠工资三个月了，请尽快处理。", "劳动和社会保障")]
+    held_out = [Message("地铁站电梯故障", "地铁站的电梯坏了一个月，老人上下很不方便。", "交通运输")]
+    rows = [
+        ("高速 收费站 拥堵 严重 车辆 排队 几公里", "交通运输"),  # new: kept
+        ("地铁站 电梯 故障 地铁站 电梯 坏 一个月 老人 上下 方便", "交通运输"),  # the held-out message's words
+        ("地铁站 电梯 故障 电梯 坏 一个月 老人 投诉 物业", "交通运输"),  # about half its words: dropped too
+        ("公司 拖欠工资 公司 拖欠工资 三个 月 请 尽快 处理", "劳动和社会保障"),  # a labelled message's words
+        ("高速 收费站 拥堵 严重 车辆 排队 几公里", "交通运输"),  # repeated
+        ("噪音 扰民", ""),  # no label
+    ]
+    kept, report = clf.tokenized_rows_select(rows, labelled, held_out)
+    assert kept == [Message("", "高速收费站拥堵严重车辆排队几公里", "交通运输", clf.TOKENIZED_FORM)]
+    assert report == {
+        "rows": 6,
+        "holdout_overlap": 2,
+        "holdout_overlap_at_0_8": 1,
+        "labelled_duplicate": 1,
+        "repeated": 1,
+        "empty": 1,
+        "kept": 1,
+    }
+
+
+def test_pre_tokenised_rows_train_in_every_fold_and_are_never_scored() -> None:
+    extra = [
+        Message("", "高速收费站拥堵严重车辆排队", "交通运输", clf.TOKENIZED_FORM),
+        Message("", "养老金发放推迟社保局不回复", "劳动和社会保障", clf.TOKENIZED_FORM),
+    ]
+    result = clf.cross_validate([*tiny_messages(), *extra], folds=2)
+    assert result["all"]["n"] == len(tiny_messages())
+    assert clf._weights(["raw", "body_whitespace_stripped", clf.TOKENIZED_FORM]).tolist() == [
+        clf.RAW_WEIGHT,
+        1.0,
+        clf.TOKENIZED_WEIGHT,
+    ]
+
+
+def test_batch_prediction_equals_one_at_a_time() -> None:
+    model = tiny_model()
+    titles = ["路灯不亮", "公司拖欠工资", "公交车晚点", "物业乱收费"] * 3
+    bodies = ["晚上路灯不亮", "老板拖欠工资三个月", "等了一个小时", "小区物业乱收费"] * 3
+    batch = model.predict_batch(titles, bodies, chunk=5)
+    assert len(batch) == len(titles)
+    for (label, probability), title, body in zip(batch, titles, bodies, strict=True):
+        best = model.top(title, body, k=1)[0]
+        assert label == best[0] and probability == pytest.approx(best[1])
+    assert model.predict_batch([], []) == []

@@ -74,3 +74,20 @@ def test_prepare_gives_the_same_views_for_a_raw_message_and_its_stripped_copy() 
     stripped = clf.prepare([title], [stripped_body])
     assert raw == stripped
     assert raw.words[0] and raw.chars[0] and raw.titles[0]
+
+
+def test_fast_segmenter_equals_jieba_without_hmm() -> None:
+    """`segment_no_hmm` replaces `jieba.lcut(..., HMM=False)` for speed: it must give exactly jieba's words, also
+    for Latin letters and digits (run together), unknown characters, punctuation and whitespace."""
+    rng = random.Random(3)
+    pieces = ["路灯不亮", "拖欠工资", "A1区", "12345热线", "E5县出租车", "龘靐齉", "，", "。", "abc", "x-y_z.%#", "——"]
+    pieces += [" ", "\n", "公交线路调整", "小区物业乱收费", "的", "了", "研究生命起源", "结婚的和尚未结婚的"]
+    samples = ["", "a", "。。", "结婚的和尚未结婚的", "我们小区的路灯坏了三个月，物业说不归他们管"]
+    samples += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 30))) for _ in range(300)]
+    for sample in samples:
+        assert text.segment_no_hmm(sample) == jieba.lcut(sample, HMM=False), sample
+
+
+def test_plain_words_are_jieba_with_hmm_without_whitespace() -> None:
+    value = "A1区蔡锷南路 华庭\n楼顶水箱长年不洗"
+    assert text.tokenize_plain(value) == [w for w in jieba.lcut(value) if w.strip()]

@@ -21,12 +21,43 @@ from govdesk.workorders.tests.factories import make_order
 
 from .classifier_fixture import tiny_messages, tiny_model_file
 
+HELD_OUT = clf.Message(title="地铁站电梯故障", body="地铁站的电梯坏了一个月，老人上下很不方便。", label="交通运输")
+TOKENIZED_ROWS = [
+    ("高速 收费站 拥堵 严重 车辆 排队 几公里 希望 增加 收费 窗口", "交通运输"),  # new: kept
+    ("地铁站 电梯 故障 地铁站 电梯 坏 一个月 老人 上下 方便", "交通运输"),  # the held-out message: dropped
+    ("公司 拖欠 工资 反映 公司 拖欠 工资 情况 已经 持续 很久 请 尽快 处理", "劳动和社会保障"),  # a labelled one
+    ("高速 收费站 拥堵 严重 车辆 排队 几公里 希望 增加 收费 窗口", "交通运输"),  # repeated
+    ("", "交通运输"),
+]
+
 
 @pytest.fixture
 def tiny_data(monkeypatch: pytest.MonkeyPatch) -> list[clf.Message]:
+    """The tiny fixture as the labelled messages, no pre-tokenised rows and no held-out split (never the shipped
+    files)."""
     messages = tiny_messages()
     monkeypatch.setattr(selectors, "labelled_messages", lambda: list(messages))
+    monkeypatch.setattr(selectors, "tokenized_rows", lambda: [])
+    monkeypatch.setattr(selectors, "holdout_messages", lambda: [])
     return messages
+
+
+def test_train_adds_the_pre_tokenised_rows_that_neither_overlap_nor_duplicate(
+    tiny_data: list[clf.Message], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(selectors, "tokenized_rows", lambda: list(TOKENIZED_ROWS))
+    monkeypatch.setattr(selectors, "holdout_messages", lambda: [HELD_OUT])
+    out = tmp_path / "m.joblib"
+    text = _run("dispatch_train", "--out", str(out), "--cv-folds", "2")
+    assert "pre-tokenised rows: 5, kept 1 (dropped: 1 overlapping the held-out split, 1 duplicating" in text
+    model = clf.artifact_load(out)
+    assert model.n_train == len(tiny_data) + 1
+    assert model.metrics["tokenized"]["kept"] == 1
+    # Scored rows are the labelled ones only: the pre-tokenised row trains in every fold.
+    assert model.metrics["cv"]["all"]["n"] == len(tiny_data)
+    without = tmp_path / "without.joblib"
+    _run("dispatch_train", "--out", str(without), "--cv-folds", "0", "--without-tokenized")
+    assert clf.artifact_load(without).n_train == len(tiny_data)
 
 
 def _run(*args: str) -> str:

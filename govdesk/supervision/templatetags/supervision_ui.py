@@ -1,5 +1,6 @@
-"""Fragments other apps' pages include: the case's 督办 panel (the work order's and the application's detail page) and
-the unit's open 督办 (inbox); and the filters supervision's own pages use to show either kind of case."""
+"""Fragments other apps' pages include: the case's 督办 panel (the work order's and the application's detail page), the
+unit's open 督办 (inbox) and the registered kinds' overdue cases (the overdue and due-soon page); and the filters
+supervision's own pages use to show every kind of case."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django import template
 
 from govdesk.applications.models import StatusChoices as ApplicationStatusChoices
 from govdesk.cases.models import CaseKind
+from govdesk.cases.services import case_kind_supervision_for
 from govdesk.common import clock
 from govdesk.workorders.models import StatusChoices as WorkOrderStatusChoices
 from govdesk.workorders.states import Action, transition_for
@@ -30,18 +32,21 @@ def answer_overdue(sc: Any) -> bool:
 
 @register.filter
 def case_url(case: Any) -> str:
-    """The detail page of a work order or an application."""
+    """The detail page of a work order, an application or a registered kind's case ("" if its kind has none)."""
     return case_detail_url(case)
 
 
 @register.filter
 def case_kind_label(case: Any) -> str:
-    return str(CaseKind(case.kind).label) if case.kind in CaseKind.values else str(case.kind)
+    return selectors.case_kind_text(case.kind)
 
 
 @register.filter
 def case_status_label(case: Any) -> str:
     """The status in the words of the case's own kind (an application's 办理中 is not a work order's)."""
+    registered = case_kind_supervision_for(case.kind)
+    if registered is not None:
+        return registered.status_text(case.status)
     labels = ApplicationStatusChoices if case.kind == CaseKind.APPLICATION else WorkOrderStatusChoices
     return str(dict(labels.choices).get(case.status, case.status))
 
@@ -83,3 +88,16 @@ def supervision_inbox(context: template.Context) -> dict[str, Any]:
     user = getattr(request, "user", None)
     cases = list(selectors.supervision_unit_cases(user=user)[:50]) if user is not None else []
     return {"cases": cases}
+
+
+@register.inclusion_tag("supervision/_registered_due_panel.html", takes_context=True)
+def supervision_registered_due_panel(context: template.Context) -> dict[str, Any]:
+    """The overdue and due-soon cases of the registered kinds (units' reports, knowledge revisions), for supervisors,
+    on the work orders' overdue page: supervision renders them, the work orders' view knows nothing of them."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return {
+        "cases": selectors.supervision_registered_due(user=user) if user is not None else [],
+        "csrf_token": context.get("csrf_token"),
+        "here": request.get_full_path() if request is not None else "",
+    }

@@ -11,8 +11,11 @@ from django.core.cache import cache
 from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
 
 from govdesk.org.tests.factories import TEST_PASSWORD, login_verified
+from govdesk.web.forms import PublicSubmitForm
 from govdesk.workorders.models import WorkOrder
 from govdesk.workorders.states import Status
 from govdesk.workorders.tests.factories import make_order
@@ -143,9 +146,9 @@ def _captcha(client: Client) -> tuple[dict[str, str], Any]:
 
 
 def _submission(categories: Any, **overrides: str) -> dict[str, str]:
+    # No category: citizens never see the tree (the system proposes one; see test_public_submit_topics.py).
     return {
         "request_type": "complaint",
-        "category": categories.facilities.path,
         "title": "小区门口路灯不亮",
         "content": "永宁路小区门口的路灯坏了两周，晚上很黑。",
         "address": "离石区永宁路5号",
@@ -181,13 +184,14 @@ def test_public_submit_with_a_wrong_captcha_creates_nothing(categories: Any) -> 
 def test_public_submit_lists_every_problem_in_chinese_and_keeps_the_text(categories: Any) -> None:
     client = Client()
     captcha, _page = _captcha(client)
-    data = {**_submission(categories, citizen_phone="", category="没有这个分类", title=""), **captcha}
+    data = {**_submission(categories, citizen_phone="", topic="no-such-topic", title=""), **captcha}
     response = client.post(reverse("web:public_submit"), data)
     body = response.content.decode()
     assert response.status_code == 400
     assert WorkOrder.objects.count() == 0
     assert "请填写您的电话号码" in body
-    assert "请从列表中选择分类" in body
+    with translation.override("zh-hans"):
+        assert escape(str(PublicSubmitForm.base_fields["topic"].error_messages["invalid_choice"])) in body
     assert "这个字段是必填项" in body or "此字段为必填项" in body
     assert "永宁路小区门口的路灯坏了两周" in body
 
@@ -195,7 +199,7 @@ def test_public_submit_lists_every_problem_in_chinese_and_keeps_the_text(categor
 def test_public_submit_escapes_what_the_citizen_typed(categories: Any) -> None:
     client = Client()
     captcha, _page = _captcha(client)
-    data = {**_submission(categories, title="<script>alert(1)</script>", category="x"), **captcha}
+    data = {**_submission(categories, title="<script>alert(1)</script>", citizen_phone=""), **captcha}
     body = client.post(reverse("web:public_submit"), data).content.decode()
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body

@@ -1,5 +1,5 @@
-"""`manage.py dispatch_train [--include-orders] [--out PATH] [--if-missing] [--cv-folds N]`: train the category
-classifier, print its cross-validated scores and write the versioned artifact."""
+"""`manage.py dispatch_train [--include-orders] [--without-tokenized] [--out PATH] [--if-missing] [--cv-folds N]`: train
+the category classifier, print its cross-validated scores and the training time, and write the versioned artifact."""
 
 from __future__ import annotations
 
@@ -20,6 +20,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--include-orders", action="store_true", help="also learn from closed orders and corrections"
+        )
+        parser.add_argument(
+            "--without-tokenized",
+            action="store_true",
+            help="leave out the shipped pre-tokenised messages (messages_labeled_tokenized.csv.gz)",
         )
         parser.add_argument("--out", type=Path, help="artifact path (default: GOVDESK['DISPATCH_MODEL_PATH'])")
         parser.add_argument("--if-missing", action="store_true", help="do nothing when a usable model is already there")
@@ -46,9 +51,13 @@ class Command(BaseCommand):
 
         try:
             trained = services.dispatch_model_train(
-                include_orders=options["include_orders"], out=out, cv_folds=folds, progress=progress
+                include_orders=options["include_orders"],
+                out=out,
+                cv_folds=folds,
+                with_tokenized=not options["without_tokenized"],
+                progress=progress,
             )
-        except (ValueError, OSError) as exc:
+        except (ValueError, OSError, selectors.CsvProblem) as exc:
             raise CommandError(f"training failed: {exc}") from exc
         model = trained.model
         cv = model.metrics.get("cv")
