@@ -81,11 +81,13 @@ def _key(m: Message) -> tuple[str, str]:
 
 
 def holdout_messages() -> list[Message]:
+    """The held-out split: labelled messages `dispatch_train --exclude-holdout` never trains on (a copy of rows of
+    the labelled file)."""
     return messages_from_csv(HOLDOUT_CSV)
 
 
 def labelled_messages() -> list[Message]:
-    """The shipped labelled messages minus every message of the held-out split (never trained on)."""
+    """The shipped labelled messages minus every message of the held-out split (`holdout_messages` has those)."""
     held = {_key(m) for m in holdout_messages()}
     return [m for m in messages_from_csv(LABELLED_CSV) if _key(m) not in held]
 

@@ -57,21 +57,34 @@ def dispatch_model_train(
     out: Path | None = None,
     cv_folds: int = 5,
     with_tokenized: bool = True,
+    exclude_holdout: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> Trained:
-    """Train on the shipped labelled messages (minus the held-out split) and the shipped pre-tokenised rows that neither
-    overlap the held-out split nor duplicate a labelled message, optionally plus the platform's closed orders and the
-    dispatchers' corrections, and write the artifact (atomically: a running server never reads half a file)."""
+    """Train on every shipped labelled message and the shipped pre-tokenised rows that do not duplicate one, optionally
+    plus the platform's closed orders and the dispatchers' corrections, and write the artifact (atomically: a running
+    server never reads half a file).
+
+    `exclude_holdout` leaves the held-out split out, and the pre-tokenised rows overlapping it, so that
+    `dispatch_evaluate` on `messages_holdout.csv.gz` measures messages the model has never seen; the shipped model
+    learns from every labelled row instead (what it is judged on are messages in no file of ours)."""
     say = progress or (lambda _msg: None)
     messages = selectors.labelled_messages()
-    say(f"shipped labelled messages: {len(messages)} (held-out split excluded)")
+    held_out = selectors.holdout_messages()
+    if exclude_holdout:
+        say(f"shipped labelled messages: {len(messages)} (held-out split of {len(held_out)} excluded)")
+    else:
+        messages = messages + held_out
+        say(f"shipped labelled messages: {len(messages)} (held-out split included)")
     tokenized: dict[str, int] = {}
     if with_tokenized:
-        extra, tokenized = tokenized_rows_select(selectors.tokenized_rows(), messages, selectors.holdout_messages())
+        extra, tokenized = tokenized_rows_select(
+            selectors.tokenized_rows(), messages, held_out if exclude_holdout else []
+        )
+        overlap = f"{tokenized['holdout_overlap']} overlapping the held-out split, " if exclude_holdout else ""
         say(
-            f"pre-tokenised rows: {tokenized['rows']}, kept {tokenized['kept']} (dropped: "
-            f"{tokenized['holdout_overlap']} overlapping the held-out split, {tokenized['labelled_duplicate']} "
-            f"duplicating a labelled message, {tokenized['repeated']} repeated, {tokenized['empty']} empty)"
+            f"pre-tokenised rows: {tokenized['rows']}, kept {tokenized['kept']} (dropped: {overlap}"
+            f"{tokenized['labelled_duplicate']} duplicating a labelled message, {tokenized['repeated']} repeated, "
+            f"{tokenized['empty']} empty)"
         )
         messages = messages + extra
     if include_orders:
@@ -80,6 +93,7 @@ def dispatch_model_train(
         messages = messages + own
     model = train(messages, cv_folds=cv_folds, progress=say)
     model.metrics["include_orders"] = include_orders
+    model.metrics["holdout_excluded"] = exclude_holdout
     model.metrics["tokenized"] = tokenized
     path = out or selectors.dispatch_model_path()
     size = artifact_save(model, path)

@@ -327,7 +327,7 @@ class AnswerForm(ActionForm):
     action = Action.ANSWER
     label = _("Answer directly")
     button = _("Answer and close")
-    answer = area_field(_("Answer"), rows=4, html_required=True)
+    answer = area_field(_("Answer"), max_length=CONTENT_MAX_LENGTH, rows=4, html_required=True)
     # Set by the console's knowledge panel ("用此答复"): the article the answer cites, checked by the service.
     article = forms.CharField(
         label=_("Knowledge article cited"), required=False, max_length=16, widget=forms.HiddenInput

@@ -12,8 +12,9 @@ features, each weighted by its similarity to the power `KNN_POWER`): the neighbo
 complaints. The sum is calibrated by temperature scaling on 3-fold out-of-fold scores
 (`CalibratedClassifierCV(method="temperature")`), which keeps the ranking and turns the scores into probabilities.
 
-Training data: the labelled messages plus the rows of the shipped pre-tokenised file that neither overlap the held-out
-split nor duplicate a labelled message (`tokenized_rows_select`), as title-less bodies of form `tokenized`.
+Training data: the labelled messages plus the rows of the shipped pre-tokenised file that do not duplicate a labelled
+message (nor, when the held-out split is kept out for measuring, overlap it: `tokenized_rows_select`), as title-less
+bodies of form `tokenized`. The artifact keeps a digest of each training row (`message_key`) to tell overlap.
 """
 
 from __future__ import annotations
@@ -117,6 +118,13 @@ def messages_dedupe(messages: Iterable[Message]) -> tuple[list[Message], int, in
     return kept, duplicates, conflicts
 
 
+def message_key(title: str, body: str) -> str:
+    """A short digest of a message's title and body, ignoring whitespace (the key `messages_dedupe` uses): the model
+    keeps those of its training rows, so `dispatch_evaluate` can tell when it is scored on messages it learnt from."""
+    text = f"{_SPACE_RE.sub('', title)}\x1f{_SPACE_RE.sub('', body)}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 def fingerprint(messages: Sequence[Message]) -> str:
     """SHA-256 over the training rows (title, body, label, form), in order."""
     digest = hashlib.sha256()
@@ -160,10 +168,11 @@ def tokenized_rows_select(
     The labelled and held-out messages are segmented the way the file was (`tokenize_plain` of title and body), the
     file's stop words (frequent words of the messages that never occur in the file) removed, and each row compared with
     them by the Jaccard similarity of word sets. Dropped: rows overlapping a held-out message (>=
-    `HOLDOUT_OVERLAP_JACCARD`: the held-out split must stay unseen, in any form), rows duplicating a labelled training
-    message (>= `DUPLICATE_JACCARD`: the labelled copy, with its title and punctuation, is used instead), repeated rows
-    and rows without a word or label. The body of a kept row is its words joined without spaces, which the classifier
-    re-segments like any whitespace-free text; it has no title. Returns (messages, counts of what was dropped).
+    `HOLDOUT_OVERLAP_JACCARD`: a held-out split must stay unseen, in any form; pass none when nothing is held out),
+    rows duplicating a labelled training message (>= `DUPLICATE_JACCARD`: the labelled copy, with its title and
+    punctuation, is used instead), repeated rows and rows without a word or label. The body of a kept row is its words
+    joined without spaces, which the classifier re-segments like any whitespace-free text; it has no title. Returns
+    (messages, counts of what was dropped).
     """
     documents = [(text.split(), label.strip()) for text, label in rows]
     file_counts = Counter(w for words, _label in documents for w in words)
@@ -346,6 +355,8 @@ class Classifier:
     sklearn_version: str = sklearn.__version__
     n_train: int = 0
     format: int = ARTIFACT_FORMAT
+    # `message_key` of every training row (empty in artifacts written before issue 15: overlap is then unknown).
+    train_keys: frozenset[str] = field(default=frozenset(), repr=False)
 
     def predict_proba(self, titles: Sequence[str], bodies: Sequence[str]) -> np.ndarray:
         """Probabilities per message, columns in `self.labels` order."""
@@ -367,6 +378,10 @@ class Classifier:
             best = proba.argmax(axis=1)
             out.extend((self.labels[i], float(proba[row, i])) for row, i in enumerate(best))
         return out
+
+    def trained_on(self, messages: Sequence[Message]) -> int:
+        """How many of `messages` are training rows of this model (same title and body, ignoring whitespace)."""
+        return sum(1 for m in messages if message_key(m.title, m.body) in self.train_keys)
 
     def top(self, title: str, body: str, k: int = 3) -> list[tuple[str, float]]:
         proba = self.predict_proba([title], [body])[0]
@@ -508,6 +523,7 @@ def train(
         fingerprint=digest,
         metrics=metrics,
         n_train=len(rows),
+        train_keys=frozenset(message_key(m.title, m.body) for m in rows),
     )
 
 

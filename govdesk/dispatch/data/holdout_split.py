@@ -1,8 +1,9 @@
 """How `messages_holdout.csv.gz` was made (run once; kept so the split can be checked and reproduced).
 
-A stratified 15% of `messages_labeled.csv.gz` (strata: label × form, so raw-form rows are in it), seed 20250. The
-shipped model never trains on these rows: `dispatch_train` drops every labelled row whose title and body (ignoring
-whitespace) are those of a held-out row (the whitespace-stripped rows have no id).
+A stratified 15% of `messages_labeled.csv.gz` (strata: label × form, so raw-form rows are in it), seed 20250.
+`dispatch_train --exclude-holdout` (the measurement model) never trains on these rows: it drops every labelled row whose
+title and body (ignoring whitespace) are those of a held-out row (the whitespace-stripped rows have no id). The shipped
+model (plain `dispatch_train`) learns from them too.
 
     .venv/bin/python govdesk/dispatch/data/holdout_split.py
 """

@@ -48,22 +48,49 @@ def test_train_adds_the_pre_tokenised_rows_that_neither_overlap_nor_duplicate(
     monkeypatch.setattr(selectors, "tokenized_rows", lambda: list(TOKENIZED_ROWS))
     monkeypatch.setattr(selectors, "holdout_messages", lambda: [HELD_OUT])
     out = tmp_path / "m.joblib"
-    text = _run("dispatch_train", "--out", str(out), "--cv-folds", "2")
+    text = _run("dispatch_train", "--out", str(out), "--cv-folds", "2", "--exclude-holdout")
+    assert "held-out split of 1 excluded" in text
     assert "pre-tokenised rows: 5, kept 1 (dropped: 1 overlapping the held-out split, 1 duplicating" in text
     model = clf.artifact_load(out)
     assert model.n_train == len(tiny_data) + 1
+    assert model.metrics["holdout_excluded"] is True
     assert model.metrics["tokenized"]["kept"] == 1
     # Scored rows are the labelled ones only: the pre-tokenised row trains in every fold.
     assert model.metrics["cv"]["all"]["n"] == len(tiny_data)
     without = tmp_path / "without.joblib"
     _run("dispatch_train", "--out", str(without), "--cv-folds", "0", "--without-tokenized")
-    assert clf.artifact_load(without).n_train == len(tiny_data)
+    assert clf.artifact_load(without).n_train == len(tiny_data) + 1  # the labelled rows and the held-out one
+
+
+def test_train_learns_from_the_held_out_split_by_default(
+    tiny_data: list[clf.Message], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(selectors, "tokenized_rows", lambda: list(TOKENIZED_ROWS))
+    monkeypatch.setattr(selectors, "holdout_messages", lambda: [HELD_OUT])
+    out = tmp_path / "m.joblib"
+    text = _run("dispatch_train", "--out", str(out), "--cv-folds", "0")
+    assert f"shipped labelled messages: {len(tiny_data) + 1} (held-out split included)" in text
+    # The held-out message is now a labelled one: its pre-tokenised copy is a duplicate, not an overlap.
+    assert "pre-tokenised rows: 5, kept 1 (dropped: 2 duplicating a labelled message, 1 repeated, 1 empty)" in text
+    model = clf.artifact_load(out)
+    assert model.n_train == len(tiny_data) + 2
+    assert model.metrics["holdout_excluded"] is False
+    assert model.trained_on([HELD_OUT]) == 1
+    measuring = tmp_path / "measuring.joblib"
+    _run("dispatch_train", "--out", str(measuring), "--cv-folds", "0", "--exclude-holdout")
+    assert clf.artifact_load(measuring).trained_on([HELD_OUT]) == 0
 
 
 def _run(*args: str) -> str:
     out = StringIO()
     call_command(*args, stdout=out, stderr=StringIO())
     return out.getvalue()
+
+
+def _run_both(*args: str) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command(*args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
 
 
 def test_train_writes_a_versioned_artifact_with_metrics(tiny_data: list[clf.Message], tmp_path: Path) -> None:
@@ -135,7 +162,8 @@ def test_evaluate_prints_json_last_and_never_trains(
     monkeypatch.setattr(clf, "train", lambda *a, **k: pytest.fail("dispatch_evaluate must not train"))
     monkeypatch.setattr(clf, "_fit", lambda *a, **k: pytest.fail("dispatch_evaluate must not fit"))
     data = _write_csv(tmp_path / "eval.csv", EVAL_ROWS)
-    text = _run("dispatch_evaluate", "--csv", str(data), "--model", str(model_file))
+    text, warnings = _run_both("dispatch_evaluate", "--csv", str(data), "--model", str(model_file))
+    assert "training messages" not in warnings  # none of these rows is a training row
     result = json.loads(text.strip().splitlines()[-1])
     assert result["n"] == 4
     assert set(result) >= {"macro_f1", "accuracy", "n", "per_class"}
@@ -168,3 +196,24 @@ def test_evaluate_errors_are_clear(tmp_path: Path) -> None:
     ok = _write_csv(tmp_path / "ok.csv", EVAL_ROWS)
     with pytest.raises(CommandError, match="dispatch_train"):
         call_command("dispatch_evaluate", "--csv", str(ok), "--model", str(tmp_path / "absent.joblib"))
+
+
+def test_evaluate_warns_when_the_file_holds_training_messages(
+    tiny_data: list[clf.Message], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(selectors, "holdout_messages", lambda: [HELD_OUT])
+    everything, measuring = tmp_path / "all.joblib", tmp_path / "measuring.joblib"
+    _run("dispatch_train", "--out", str(everything), "--cv-folds", "0")
+    _run("dispatch_train", "--out", str(measuring), "--cv-folds", "0", "--exclude-holdout")
+    # The held-out message re-spaced, and one labelled message: both training rows of the default model.
+    spaced = {"title": "地铁站 电梯故障", "body": "地铁站的电梯\n坏了一个月，老人上下很不方便。", "label": "交通运输"}
+    labelled = {"title": tiny_data[0].title, "body": tiny_data[0].body, "label": tiny_data[0].label}
+    data = _write_csv(tmp_path / "eval.csv", [*EVAL_ROWS, spaced, labelled])
+    text, warnings = _run_both("dispatch_evaluate", "--csv", str(data), "--model", str(everything))
+    assert "warning: 2 of 6 messages are among the model's training messages" in warnings
+    assert "dispatch_train --exclude-holdout" in warnings
+    result = json.loads(text.strip().splitlines()[-1])
+    assert result["n"] == 6 and "warning" not in json.dumps(result)
+    _text, warnings = _run_both("dispatch_evaluate", "--csv", str(data), "--model", str(measuring))
+    assert "warning: 1 of 6 messages are among the model's training messages" in warnings
+    assert "--exclude-holdout" not in warnings  # this model already left the split out

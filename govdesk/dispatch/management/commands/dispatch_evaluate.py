@@ -1,5 +1,8 @@
 """`manage.py dispatch_evaluate --csv FILE [--model PATH]`: score the trained classifier on labelled messages it has
-never seen. Never trains on FILE. The LAST line printed is one JSON object (macro_f1, accuracy, n, per_class…)."""
+never seen. Never trains on FILE. The LAST line printed is one JSON object (macro_f1, accuracy, n, per_class…).
+
+When messages of FILE are among the model's training rows (the default model learns from the shipped held-out split
+too), a warning on stderr says how many: those scores overstate how the model does on new messages."""
 
 from __future__ import annotations
 
@@ -39,6 +42,15 @@ class Command(BaseCommand):
             self.stderr.write(f"labels the model does not know (always counted wrong): {', '.join(unknown)}")
         if unlabelled:
             self.stderr.write(f"{unlabelled} rows without a label skipped")
+        seen = model.trained_on(messages)
+        if seen:
+            hint = ""
+            if model.metrics.get("holdout_excluded") is False:
+                hint = " (this model learnt from the held-out split: train with `dispatch_train --exclude-holdout`)"
+            self.stderr.write(
+                f"warning: {seen} of {len(messages)} messages are among the model's training messages, so these "
+                f"scores overstate how it does on new messages{hint}"
+            )
         result = evaluate(model, messages)
         self.stdout.write(
             f"model {model.version} on {result['n']} messages: macro-F1 {result['macro_f1']:.4f}, "
