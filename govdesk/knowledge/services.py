@@ -141,13 +141,7 @@ def _draft_of(source: ArticleRevision | ArticleVersion | None) -> Draft:
     if source is None:
         return Draft(tags=[])
     return Draft(
-        title=source.title,
-        answer=source.answer,
-        policy_basis=source.policy_basis,
-        area=source.area,
-        valid_from=source.valid_from,
-        valid_to=source.valid_to,
-        tags=list(source.tags or []),
+        **{name: getattr(source, name) for name in DRAFT_FIELDS if name != "tags"}, tags=list(source.tags or [])
     )
 
 
@@ -292,7 +286,6 @@ def _revision_new(
         number=_revision_number(now),
         status=Status.DRAFT,
         is_open=True,
-        title=draft.title,
         created_at=now,
         updated_at=now,
         dispatched_at=now,
@@ -302,13 +295,8 @@ def _revision_new(
         article=article,
         open_article=article,
         reason=reason,
-        answer=draft.answer,
-        policy_basis=draft.policy_basis,
-        area=draft.area,
-        valid_from=draft.valid_from,
-        valid_to=draft.valid_to,
-        tags=list(draft.tags or []),
         source=source,
+        **draft.values(),
     )
     try:
         with transaction.atomic():
@@ -519,13 +507,7 @@ def knowledge_revision_publish(*, revision: ArticleRevision | str, actor: Any, n
     version = ArticleVersion.objects.create(
         article=article,
         number=number,
-        title=draft.title,
-        answer=draft.answer,
-        policy_basis=draft.policy_basis,
-        area=draft.area,
-        valid_from=draft.valid_from,
-        valid_to=draft.valid_to,
-        tags=list(draft.tags or []),
+        **draft.values(),
         published_at=now,
         published_by=actor,
         revision=locked,
