@@ -13,12 +13,14 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from govdesk.audit.services import audit_append
 from govdesk.calendar.core import deadline_add_working_days
 from govdesk.calendar.selectors import calendar_get
 from govdesk.common import clock
-from govdesk.org.models import Unit
+from govdesk.common.errors import InvalidTransition, PermissionDenied
+from govdesk.org.models import Role, Unit
 
 from .attachments import CheckedFile
 from .models import AssignmentRole, Attachment, Case, CaseEvent, CaseKind, CaseSuspension, CaseUnit
@@ -144,6 +146,38 @@ def case_kind_supervisions() -> list[CaseKindSupervision]:
 
 def case_kind_supervision_for(kind: str | None) -> CaseKindSupervision | None:
     return CASE_KIND_SUPERVISION.get(str(kind)) if kind else None
+
+
+def case_urge_owed(
+    *,
+    model: type[Case],
+    case: Case,
+    actor: Any,
+    note: str,
+    owes_statuses: Iterable[str],
+    not_found: Callable[[str], Exception],
+    not_owed: Callable[[Any], str],
+) -> None:
+    """催办 a registered kind's case (the `urge` given to `case_kind_supervision_add`): supervisors only; the case is
+    locked and gets an "urge" event on its timeline while its unit still owes it (else InvalidTransition with
+    `not_owed(case)`), in the caller's transaction."""
+    if not actor.has_role(Role.SUPERVISOR):
+        raise PermissionDenied(_("Only supervisors may urge."))
+    locked = model.objects.select_for_update(of=("self", "case_ptr")).filter(pk=case.pk).first()
+    if locked is None:
+        raise not_found(case.number)
+    if locked.status not in set(owes_statuses):
+        raise InvalidTransition(not_owed(locked))
+    data = {"due_at": locked.due_at.isoformat()} if locked.due_at is not None else {}
+    case_event_record(
+        case=locked,
+        action="urge",
+        actor=actor,
+        from_status=locked.status,
+        to_status=locked.status,
+        note=note,
+        data=data,
+    )
 
 
 def case_event_record(

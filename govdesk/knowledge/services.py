@@ -32,14 +32,14 @@ from govdesk.audit.services import audit_append, audit_batch
 from govdesk.calendar.core import deadline_add_working_days
 from govdesk.calendar.selectors import calendar_get
 from govdesk.cases.models import Case, CaseEvent, CaseKind, CaseUnit
-from govdesk.cases.services import case_event_record, case_units_assign
+from govdesk.cases.services import case_event_record, case_units_assign, case_urge_owed
 from govdesk.common import clock
 from govdesk.common.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from govdesk.common.inputs import FieldErrors, text_field, text_input
 from govdesk.common.models import Counter
 from govdesk.common.services import counter_next
 from govdesk.common.validators import validate_supported_date
-from govdesk.org.models import Role, Unit
+from govdesk.org.models import Unit
 from govdesk.workorders.models import CONTENT_MAX_LENGTH, WorkOrder
 from govdesk.workorders.services import workorder_answer
 
@@ -814,25 +814,17 @@ def knowledge_expiry_reviews_open(*, today: date | None = None, days: int = EXPI
 def knowledge_revision_urge_recorded(case: Case, actor: Any, note: str) -> None:
     """催办 (the supervision sweep, registered in apps.py): an "urge" event on the revision's timeline while its unit
     still owes it; in the caller's transaction."""
-    if not actor.has_role(Role.SUPERVISOR):
-        raise PermissionDenied(_("Only supervisors may urge."))
-    locked = ArticleRevision.objects.select_for_update(of=("self", "case_ptr")).filter(pk=case.pk).first()
-    if locked is None:
-        raise _revision_not_found(case.number)
-    if locked.status not in UNIT_OWES_STATUSES:
-        raise InvalidTransition(
+    case_urge_owed(
+        model=ArticleRevision,
+        case=case,
+        actor=actor,
+        note=note,
+        owes_statuses=UNIT_OWES_STATUSES,
+        not_found=_revision_not_found,
+        not_owed=lambda locked: (
             _("“%(action)s” is not possible while the revision is “%(status)s”.")
             % {"action": _("Urge"), "status": locked.get_status_display()}
-        )
-    data = {"due_at": locked.due_at.isoformat()} if locked.due_at is not None else {}
-    case_event_record(
-        case=locked,
-        action="urge",
-        actor=actor,
-        from_status=locked.status,
-        to_status=locked.status,
-        note=note,
-        data=data,
+        ),
     )
 
 

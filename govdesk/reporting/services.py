@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from govdesk.calendar.core import deadline_add_working_days
 from govdesk.calendar.selectors import calendar_get
 from govdesk.cases.models import Case, CaseKind
-from govdesk.cases.services import case_event_record, case_units_assign
+from govdesk.cases.services import case_event_record, case_units_assign, case_urge_owed
 from govdesk.common import clock
-from govdesk.common.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from govdesk.common.errors import InvalidTransition, NotFound, ValidationFailed
 from govdesk.common.inputs import FieldErrors, text_field, text_input
 from govdesk.common.services import counter_next
 from govdesk.ledgers.kinds import LedgerKind, ledger_kind_get
@@ -33,7 +33,7 @@ from govdesk.ledgers.services import (
     ledger_rows_write,
 )
 from govdesk.ledgers.xlsx import ledger_workbook_read
-from govdesk.org.models import Role, Unit, UnitKind
+from govdesk.org.models import Unit, UnitKind
 
 from .models import Decision, Report, ReportingTask, ReportVersion
 from .permissions import report_check_office, report_check_unit, report_visible
@@ -607,23 +607,15 @@ def report_accept(*, report: str, actor: Any, note: Any = "") -> Report:
 def report_urge_recorded(case: Case, actor: Any, note: str) -> None:
     """催办 (the supervision sweep, registered in apps.py): an "urge" event on the report's timeline while its unit
     still owes it; in the caller's transaction."""
-    if not actor.has_role(Role.SUPERVISOR):
-        raise PermissionDenied(_("Only supervisors may urge."))
-    locked = Report.objects.select_for_update(of=("self", "case_ptr")).filter(pk=case.pk).first()
-    if locked is None:
-        raise _not_found(case.number)
-    if locked.status not in UNIT_OWES_STATUSES:
-        raise InvalidTransition(
+    case_urge_owed(
+        model=Report,
+        case=case,
+        actor=actor,
+        note=note,
+        owes_statuses=UNIT_OWES_STATUSES,
+        not_found=_not_found,
+        not_owed=lambda locked: (
             _("“%(action)s” is not possible while the report is “%(status)s”.")
             % {"action": _("Urge"), "status": locked.get_status_display()}
-        )
-    data = {"due_at": locked.due_at.isoformat()} if locked.due_at is not None else {}
-    case_event_record(
-        case=locked,
-        action="urge",
-        actor=actor,
-        from_status=locked.status,
-        to_status=locked.status,
-        note=note,
-        data=data,
+        ),
     )
