@@ -8,10 +8,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: help run test lint check-deploy fmt bench bench-pg clean-db
+.PHONY: help run serve test lint check-deploy fmt bench bench-pg clean-db
 
 help:
 	@echo "make run     create .venv, install, migrate, load the demo data, serve http://127.0.0.1:$(PORT)"
+	@echo "make serve   production stack on this machine: gunicorn and the task worker, http://127.0.0.1:$(PORT) (after make run)"
 	@echo "make test    lint, types, tests on SQLite (and on PostgreSQL when DATABASE_URL is set)"
 	@echo "make lint    ruff check, ruff format --check, mypy"
 	@echo "make check-deploy  manage.py check --deploy with the production settings and throwaway secrets"
@@ -59,6 +60,11 @@ run: $(VENV)/.runtime-installed
 	@$(MANAGE) run_huey --workers 2 --quiet --flush-locks >"$${GOVDESK_VAR_DIR:-var}/tasks.log" 2>&1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+# The production settings on loopback (gunicorn, the supervised task worker), with the database and keys `make run`
+# made; docs/deployment.md for a server behind the TLS proxy.
+serve: $(VENV)/.runtime-installed
+	$(MANAGE) serve --port $(PORT)
 
 # pytest's exit code 5 means it collected no tests: for this project that is a broken run, so say so and fail.
 pytest_run = $(1) $(VENV)/bin/pytest $(PYTEST_ARGS) || { rc=$$?; [ $$rc -ne 5 ] || echo "pytest collected no tests ($(2)): failing"; exit $$rc; }

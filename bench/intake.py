@@ -3,12 +3,21 @@
     .venv/bin/python bench/intake.py --db sqlite
     DATABASE_URL=postgres://postgres@127.0.0.1:54329/govdesk_bench .venv/bin/python bench/intake.py --db postgres
     bench/run_pg.sh            # the same against a throwaway PostgreSQL started for the run
+    .venv/bin/python bench/intake.py --db sqlite --server serve   # through the real `manage.py serve`
+    .venv/bin/python bench/intake.py --db sqlite --bare           # then the same load on a bare INSERT endpoint
 
 It prepares the database (migrate, categories, one operator account), starts gunicorn with the `bench` settings
 (production-like: no debug), obtains a token through POST /api/v1/auth/token/, warms up, then lets N client threads
 (keep-alive `http.client` connections) POST realistic intakes to /api/v1/workorders/ until the count or the duration
 is reached. Prints orders/s, latency percentiles and errors, checks the orders in the database, and writes a JSON
 summary to bench/results/. The SQLite database is a fresh temporary file; PostgreSQL uses DATABASE_URL as given.
+
+`--server serve` starts the stack with `manage.py serve` (the command a deployment runs: gunicorn and the task worker,
+which computes suggestions with the trained model as after `make run`; GOVDESK_VAR_DIR the run's temporary directory)
+instead of a bare gunicorn. `--bare` (bare gunicorn only: serve runs the production settings, without the bench URLs)
+then lets the same clients POST the same number of requests to /bench/bare/ (bench/bare.py: authentication, JSON, one
+INSERT) and reports both rates and their ratio. Answers whose body mentions "database is locked" are counted
+separately.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ import os
 import platform
 import secrets
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -33,6 +43,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results"
+DEFAULT_MODEL = ROOT / "var" / "models" / "dispatch-classifier.joblib"  # what `make run` trains
+# The throwaway keys of govdesk.settings.bench, given to `manage.py serve` through the environment: the database is
+# prepared here under the bench settings, so the served processes must use the same keys (serve would otherwise
+# generate its own under GOVDESK_VAR_DIR).
+BENCH_KEYS = {
+    "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789",
+    "GOVDESK_FIELD_KEYS": "bench1:YmVuY2gtb25seS1maWVsZC1rZXktbm90LXNlY3JldCE=",
+    "GOVDESK_BLIND_INDEX_KEY": "YmVuY2gtb25seS1ibGluZC1pbmRleC1rZXktbm90LXNlY3JldA==",
+}
 
 
 def parse() -> argparse.Namespace:
@@ -47,6 +66,13 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--keep", action="store_true", help="keep the temporary SQLite database")
     parser.add_argument("--app", default="govdesk.wsgi:application", help="WSGI application (for experiments)")
+    parser.add_argument(
+        "--server",
+        choices=["gunicorn", "serve"],
+        default="gunicorn",
+        help="gunicorn: a bare gunicorn (default); serve: `manage.py serve` (gunicorn + task worker, as deployed)",
+    )
+    parser.add_argument("--bare", action="store_true", help="then the same load against POST /bench/bare/")
     return parser.parse_args()
 
 
@@ -63,6 +89,14 @@ def prepare_environment(args: argparse.Namespace) -> tuple[dict[str, str], str |
         env["GOVDESK_VAR_DIR"] = tmp
     elif not env.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("--db postgres needs DATABASE_URL=postgres://… (bench/run_pg.sh starts a throwaway server)")
+    if getattr(args, "server", "gunicorn") == "serve":
+        if tmp is None:
+            tmp = tempfile.mkdtemp(prefix="govdesk-bench-")
+            env["GOVDESK_VAR_DIR"] = tmp
+        env.update(BENCH_KEYS)  # serve's processes and this one must encrypt with the same keys
+        # As after `make run`: the task worker computes suggestions with the trained model, beside the intake.
+        if not env.get("GOVDESK_DISPATCH_MODEL_PATH") and DEFAULT_MODEL.is_file():
+            env["GOVDESK_DISPATCH_MODEL_PATH"] = str(DEFAULT_MODEL)
     os.environ.clear()
     os.environ.update(env)
     return env, tmp
@@ -95,11 +129,74 @@ def prepare_database() -> tuple[str, str, list[int]]:
     user.save()
     user.groups.add(Group.objects.get_or_create(name=Role.OPERATOR.value)[0])
     leaves = list(Category.objects.filter(children__isnull=True, is_active=True).values_list("id", flat=True))
+    from bench.bare import bare_table_create
+
+    bare_table_create()
     connections.close_all()
     return user.username, password, leaves
 
 
+def wait_for_server(server: subprocess.Popen[bytes], port: int, timeout: float) -> bool:
+    """Until the server answers on `port` (any HTTP status), it exits, or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/api/v1/me/")
+            conn.getresponse().read()
+            return True
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.3)
+    return False
+
+
+def serve_command(port: int, workers: int, threads: int, *, task_workers: int = 2) -> list[str]:
+    return [
+        sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port),
+        "--workers", str(workers), "--threads", str(threads), "--task-workers", str(task_workers),
+    ]  # fmt: skip
+
+
+def start_serve(
+    port: int,
+    workers: int,
+    threads: int,
+    env: dict[str, str],
+    *,
+    task_workers: int = 2,
+    log: Path | None = None,
+    timeout: float = 240,
+) -> subprocess.Popen[bytes]:
+    """`manage.py serve` in its own process group (stopped with SIGTERM, as an operator would); it migrates and
+    collects the static files first, so the wait is long on a busy machine. Its output goes to `log` when given."""
+    command = serve_command(port, workers, threads, task_workers=task_workers)
+    output = log.open("ab") if log is not None else None
+    try:
+        server = subprocess.Popen(
+            command, env=env, cwd=ROOT, start_new_session=True, stdout=output, stderr=subprocess.STDOUT if log else None
+        )
+    finally:
+        if output is not None:
+            output.close()  # the child holds its own descriptor
+    if not wait_for_server(server, port, timeout):
+        stop_serve(server)
+        sys.exit(f"manage.py serve did not start{f' (see {log})' if log else ''}")
+    return server
+
+
+def stop_serve(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
 def start_server(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    if args.server == "serve":
+        return start_serve(args.port, args.workers, args.threads, env)
     command = [
         sys.executable, "-m", "gunicorn", args.app,
         "--bind", f"127.0.0.1:{args.port}",
@@ -162,6 +259,7 @@ class Run:
         self.latencies: list[float] = []
         self.statuses: dict[str, int] = {}
         self.sample_errors: list[str] = []
+        self.database_locked = 0
         self.lock = threading.Lock()
         self.elapsed = 0.0
 
@@ -184,6 +282,8 @@ class Run:
             with self.lock:
                 self.latencies.append(latency)
                 self.statuses[key] = self.statuses.get(key, 0) + 1
+                if status != 201 and b"database is locked" in data:
+                    self.database_locked += 1
                 if status != 201 and len(self.sample_errors) < 3:
                     self.sample_errors.append(f"{key}: {data[:300].decode(errors='replace')}")
         conn.close()
@@ -213,6 +313,7 @@ def phase_figures(run: Run, rate_key: str) -> dict[str, Any]:
         "requests": len(run.latencies),
         "created_201": ok,
         "errors": sum(n for key, n in run.statuses.items() if key != "201"),
+        "database_locked_errors": run.database_locked,
         "statuses": run.statuses,
         "seconds": round(run.elapsed, 2),
         rate_key: round(ok / run.elapsed, 1) if run.elapsed else 0,
@@ -229,6 +330,10 @@ def machine() -> str:
 
 def main() -> None:
     args = parse()
+    if args.bare and args.server == "serve":
+        # serve runs govdesk.settings.prod, whose URLs (the product's) have no bare endpoint.
+        sys.exit("--bare needs the bench settings' URLs: use it with --server gunicorn")
+    load_at_start = os.getloadavg()
     env, tmp = prepare_environment(args)
     username, password, leaves = prepare_database()
     from bench.intakes import intakes
@@ -243,9 +348,21 @@ def main() -> None:
         common = {"port": args.port, "token": token, "payloads": payloads, "clients": args.clients}
         Run(total=args.warmup, duration=0, **common).go()
         run = Run(total=args.orders, duration=args.duration, **common).go()
+        bare = None
+        if args.bare:
+            # As many requests as the measured intake answered (its count or its duration), same clients and titles.
+            bare_payloads = [
+                json.dumps({"title": json.loads(p)["title"]}, ensure_ascii=False).encode() for p in payloads
+            ]
+            bare_common = {**common, "payloads": bare_payloads, "path": "/bench/bare/"}
+            Run(total=args.warmup, duration=0, **bare_common).go()
+            bare = Run(total=len(run.latencies), duration=0, **bare_common).go()
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        if args.server == "serve":
+            stop_serve(server)
+        else:
+            server.terminate()
+            server.wait(timeout=30)
     from django.db import connections
 
     connections.close_all()
@@ -255,16 +372,31 @@ def main() -> None:
         "clients": args.clients,
         "workers": args.workers,
         "threads": args.threads,
+        "server": args.server,
+        "dispatch_model": env.get("GOVDESK_DISPATCH_MODEL_PATH") if args.server == "serve" else None,
+        "load_average_at_start": load_at_start,
         **phase_figures(run, "orders_per_s"),
         "orders_in_db_after_warmup_and_run": created,
         "machine": machine(),
     }
+    if bare is not None:
+        summary["bare"] = phase_figures(bare, "inserts_per_s")
+        summary["bare_to_intake_ratio"] = (
+            round(summary["bare"]["inserts_per_s"] / summary["orders_per_s"], 2) if summary["orders_per_s"] else None
+        )
     ok, errors = summary["created_201"], summary["errors"]
+    bare_text = (
+        f" | bare: {summary['bare']['inserts_per_s']} inserts/s, p99 {summary['bare']['p99_ms']} ms, "
+        f"{summary['bare']['errors']} errors; bare/intake {summary['bare_to_intake_ratio']}×"
+        if bare is not None
+        else ""
+    )
     print(
         f"{args.db}: {summary['orders_per_s']} orders/s over {summary['seconds']} s | p50 {summary['p50_ms']} ms, "
         f"p95 {summary['p95_ms']} ms, p99 {summary['p99_ms']} ms, max {summary['max_ms']} ms | "
-        f"{ok} created, {errors} errors {run.statuses} | {args.clients} clients, "
-        f"gunicorn {args.workers}×{args.threads}"
+        f"{ok} created, {errors} errors {run.statuses}, {run.database_locked} 'database is locked' | "
+        f"{args.clients} clients, {'manage.py serve' if args.server == 'serve' else 'gunicorn'} "
+        f"{args.workers}×{args.threads}{bare_text}"
     )
     for sample in run.sample_errors:
         print("  error sample:", sample)
@@ -275,7 +407,7 @@ def main() -> None:
     out.write_text(json.dumps(summary, indent=2, ensure_ascii=False))
     if tmp and not args.keep:
         shutil.rmtree(tmp, ignore_errors=True)
-    sys.exit(1 if errors else 0)
+    sys.exit(1 if errors or (bare is not None and summary["bare"]["errors"]) else 0)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""What the statistics rollups add to registering an order: workorder_register in-process, with and without the
-statistics listener, alternating blocks on the same database (SQLite by default; PostgreSQL via DATABASE_URL).
+"""What the statistics add to registering an order: workorder_register in-process, with and without the statistics
+listener (the fact and the change for the fold), alternating blocks on the same database (SQLite by default;
+PostgreSQL via DATABASE_URL); then the fold of the changes they left, timed per change.
 
     .venv/bin/python bench/stats_intake_cost.py --orders 400
 """
@@ -36,7 +37,8 @@ def main() -> None:
     from govdesk.cases import services as case_services
     from govdesk.catalog.models import Category
     from govdesk.org.models import Role, Unit, UnitKind, User
-    from govdesk.stats.services import stats_case_event
+    from govdesk.stats.models import StatsPending
+    from govdesk.stats.services import stats_case_event, stats_fold
     from govdesk.workorders.services import workorder_register
 
     sys.path.insert(0, str(ROOT / "bench"))
@@ -58,7 +60,8 @@ def main() -> None:
 
     for i in range(50):
         register(i)  # warm-up
-    times: dict[str, list[float]] = {"with rollups": [], "without": []}
+    stats_fold()
+    times: dict[str, list[float]] = {"with statistics": [], "without": []}
     block = 50
     for start in range(0, args.orders, block):
         for variant in times:
@@ -79,12 +82,19 @@ def main() -> None:
     print(f"{connection.vendor}: {args.orders} registrations per variant (alternating blocks of {block})")
     for variant, values in times.items():
         print(f"  {variant:13} mean {statistics.mean(values):6.2f} ms  p50 {statistics.median(values):6.2f} ms")
-    diff = statistics.mean(times["with rollups"]) - statistics.mean(times["without"])
+    diff = statistics.mean(times["with statistics"]) - statistics.mean(times["without"])
     print(
         f"  difference    {diff:+6.2f} ms per registration; statistics queries per registration: {len(stats_queries)}"
     )
     for sql in stats_queries:
         print(f"    {sql}")
+    # What the registrations left for the rollups' one writer: the fold the task worker or the next reader does.
+    waiting = StatsPending.objects.count()
+    t0 = time.perf_counter()
+    folded = stats_fold()
+    seconds = time.perf_counter() - t0
+    print(f"  fold          {folded} changes ({waiting} waiting) in {seconds * 1000:.0f} ms: "
+          f"{seconds * 1000 / max(folded, 1):.3f} ms per change")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 from govdesk.cases.attachments import attachment_check
 from govdesk.common.api import Pagination, error_responses
 from govdesk.common.errors import NotFound, PermissionDenied, ValidationFailed
+from govdesk.common.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from govdesk.common.parsers import BoundedJSONParser
 from govdesk.org.models import Role
 
@@ -112,14 +113,16 @@ class ApplicationListCreateApi(APIView):
                 serializers=lambda: [ApplicationDetailSerializer, *hooks.case_api_create_schemas()[1]],
                 resource_type_field_name=None,
             ),
-            **error_responses(400, 401, 403),
+            **error_responses(400, 401, 403, 409),
         },
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         summary="Submit an application",
         description="Register (window) or file (online) an application for a matter (`matter`), or a package "
         "application (一件事) with `package` (a package code) instead of `matter`: `form` then holds the merged "
         "form's fields and `materials` the merged materials' codes. A package's answer carries `kind: package` "
         "and `parts` (one per bundled matter, from the acceptance on).",
     )
+    @idempotent()
     def post(self, request: Request) -> Response:
         other = hooks.case_api_for_body(request.data)
         if other is not None:

@@ -64,6 +64,21 @@ class EncryptedCharField(EncryptedFieldMixin, models.CharField):
         return self.decrypt_from_db(value)
 
 
+class EncryptedTextField(EncryptedFieldMixin, models.TextField):
+    """Text of any length stored encrypted; "" stays ""."""
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)
+        if value is None or value == "":
+            return value
+        return self.encrypt_for_db(str(value))
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value is None or value == "":
+            return value
+        return self.decrypt_from_db(value)
+
+
 class EncryptedJSONField(EncryptedFieldMixin, models.TextField):
     """A JSON value (dict or list) stored encrypted as text; an empty value is stored as "" and read as {}."""
 

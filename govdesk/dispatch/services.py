@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -357,3 +358,72 @@ def dispatch_after_dispatch(
 def _same_correction(a: DispatchCorrection, b: DispatchCorrection) -> bool:
     fields = ("suggested_category_id", "final_category_id", "suggested_unit_id", "final_unit_id")
     return all(getattr(a, f) == getattr(b, f) for f in fields)
+
+
+# --- the catch-up sweep ---------------------------------------------------------------------------------------------
+
+
+def _queued_order_pks(task: Any) -> set[int]:
+    """The orders a task of this kind is already waiting for in the queue (pending, or scheduled for a retry)."""
+    from huey.contrib.djhuey import HUEY
+
+    queued: set[int] = set()
+    for waiting in [*HUEY.pending(), *HUEY.scheduled()]:
+        if type(waiting) is task.task_class and waiting.args:
+            queued.add(int(waiting.args[0]))
+    return queued
+
+
+def dispatch_catch_up(now: Any = None, *, older_than_seconds: int = 120, window_hours: int = 24) -> int:
+    """Queue again the after-commit tasks that never ran: the suggestion of open orders registered between
+    now - window_hours and now - older_than_seconds that still want one and have none, and the reply check of orders
+    replied in that window without an assessment of their reply. Returns how many tasks it queued.
+
+    The tasks are queued from `transaction.on_commit`; a process that dies between the commit and the enqueue, or a
+    task worker killed with tasks taken from the queue, loses them. This sweep (the `dispatch.catch_up` task, every
+    minute) makes every suggestion eventually computed. Younger orders are left to their own task; an order whose task
+    still waits in the queue (a worker behind) is not queued twice, so a backlog does not grow by itself each minute.
+    The tasks are idempotent, so one queued while its original runs stores nothing twice. Without a model: 0.
+    """
+    from django.db.models import Exists, OuterRef
+
+    from govdesk.workorders.models import WorkOrder
+    from govdesk.workorders.states import Status
+
+    from . import tasks
+    from .models import ReplyAssessment
+
+    try:
+        selectors.dispatch_model()
+    except ModelUnavailable as exc:
+        _warn_once_without_model(exc)
+        return 0
+    now = now or clock.now()
+    since = now - timedelta(hours=window_hours)
+    until = now - timedelta(seconds=older_than_seconds)
+
+    unsuggested = (
+        WorkOrder.objects.filter(created_at__gte=since, created_at__lte=until, is_open=True)
+        .exclude(status=Status.MERGED)
+        .exclude(Exists(DispatchSuggestion.objects.filter(case_id=OuterRef("pk"))))
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    # An assessment made after the reply was given is of that reply (a later reply has a later replied_at).
+    unchecked = (
+        WorkOrder.objects.filter(replied_at__gte=since, replied_at__lte=until)
+        .exclude(reply="")
+        .exclude(Exists(ReplyAssessment.objects.filter(case_id=OuterRef("pk"), created_at__gte=OuterRef("replied_at"))))
+        .order_by("replied_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    queued = 0
+    for task, order_pks in ((tasks.dispatch_after_register_task, unsuggested), (tasks.reply_check_task, unchecked)):
+        waiting = _queued_order_pks(task)
+        for order_pk in order_pks:
+            if order_pk not in waiting:
+                task(order_pk)
+                queued += 1
+    if queued:
+        logger.warning("dispatch: catch-up sweep queued %d task(s) that never ran", queued)
+    return queued

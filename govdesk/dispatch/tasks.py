@@ -12,7 +12,8 @@ Return values are None on purpose: huey would keep every non-None result in its 
 from __future__ import annotations
 
 from django.db import InterfaceError, OperationalError
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from . import replycheck, services
 
@@ -39,3 +40,10 @@ def reply_check_task(order_pk: int) -> None:
     """Score the order's reply and store the assessment (flagging weak replies before the return visit)."""
     # Looked up at call time (not imported by name) so that a replaced function is the one called.
     replycheck.reply_check_record(order_pk, reraise=TRANSIENT_ERRORS)
+
+
+@db_periodic_task(crontab(minute="*"), name="dispatch.catch_up")
+@lock_task("dispatch.catch_up")
+def dispatch_catch_up_task() -> None:
+    """Queue the suggestions and reply checks whose task never ran (a process or worker died in between)."""
+    services.dispatch_catch_up()

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from govdesk.common import clock
 from govdesk.common.api import Pagination, error_responses
 from govdesk.common.errors import NotFound, PermissionDenied, ValidationFailed
+from govdesk.common.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from govdesk.common.parsers import BoundedJSONParser
 from govdesk.org.models import Role
 
@@ -236,9 +237,11 @@ class EvaluationListApi(APIView):
 
     @extend_schema(
         request=EvaluationCreateInputSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         responses={201: EvaluationSerializer, **error_responses(400, 401, 403, 404, 409)},
         summary="Rate a finished case (1 very dissatisfied … 5 very satisfied)",
     )
+    @idempotent()
     def post(self, request: Request) -> Response:
         user: Any = request.user
         form = EvaluationCreateInputSerializer(data=request.data)

@@ -32,6 +32,14 @@ JURISDICTION_PARAM = _param(
     {"type": "string", "maxLength": 200},
     "Required only when the deployment serves several jurisdictions.",
 )
+IDEMPOTENCY_KEY_PARAM = _param(
+    "Idempotency-Key",
+    "header",
+    {"type": "string", "pattern": "^[!-~]{1,255}$"},
+    "Optional: a unique string of the client's (e.g. a UUID) for this request. A retry with the same key and body "
+    "answers the first answer again (header Idempotent-Replayed: true) and creates nothing; the same key with "
+    "another body is a 409. Keys belong to the API key and are kept 24 hours.",
+)
 
 
 def _ok(schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -322,12 +330,15 @@ def openapi_document() -> dict[str, Any]:
                         "required": True,
                         "content": {FORM: {"schema": _ref("NewRequest")}, JSON: {"schema": _ref("NewRequest")}},
                     },
-                    "parameters": [FORMAT_PARAM],
-                    "responses": _responses(
-                        {"type": "array", "items": _ref("CreatedRequest")},
-                        "The new request's number (realtime) or a token (batch).",
-                        forbidden=True,
-                    ),
+                    "parameters": [FORMAT_PARAM, IDEMPOTENCY_KEY_PARAM],
+                    "responses": {
+                        **_responses(
+                            {"type": "array", "items": _ref("CreatedRequest")},
+                            "The new request's number (realtime) or a token (batch).",
+                            forbidden=True,
+                        ),
+                        "409": _error("The Idempotency-Key was already used with another body."),
+                    },
                 },
             },
             f"{base}/requests/{{service_request_id}}.{{format}}": {

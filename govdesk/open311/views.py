@@ -22,12 +22,14 @@ from django_ratelimit.core import is_ratelimited
 
 from govdesk.common import clock
 from govdesk.common.errors import ApplicationError
+from govdesk.common.idempotency import idempotent
 from govdesk.common.parsers import JSONTooDeepError, json_loads_bounded
 from govdesk.common.validators import has_control_characters, validate_supported_date
 
 from . import mappers, selectors, services
 from .errors import Open311Error, missing, not_found, open311_error_from
 from .formats import FORMATS, Items, render, render_errors
+from .models import ApiKey
 from .openapi import openapi_document
 from .parsing import attributes_from_json, attributes_from_pairs, parse_w3_datetime
 
@@ -305,6 +307,17 @@ def _request_create(request: HttpRequest, fmt: str, query: dict[str, str]) -> Ht
     key_rate = str(_setting("OPEN311_KEY_RATE", "600/h"))
     if _limited(request, "open311:key", key_rate, lambda group, req: f"key:{api_key.pk}"):
         raise Open311Error(429, _("This API key has sent too many requests; please slow down."))
+    # Idempotency-Key: keys belong to the API key (resolved above), errors in the spec's list format.
+    submit = idempotent(
+        scope=lambda request: f"open311:{api_key.pk}",
+        error=lambda status, code, message: render_errors(fmt, [(status, message)], status=status),
+    )(_request_submit)
+    return submit(request, fmt, api_key, data, answers)
+
+
+def _request_submit(
+    request: HttpRequest, fmt: str, api_key: ApiKey, data: dict[str, str], answers: dict[str, list[str]]
+) -> HttpResponse:
     try:
         result = services.open311_request_submit(
             api_key=api_key, data=data, answers=answers, ip_address=_client_ip(request)

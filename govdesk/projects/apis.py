@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from govdesk.applications.serializers import MaterialCodesField
 from govdesk.common.api import Pagination, error_responses
 from govdesk.common.errors import NotFound, PermissionDenied
+from govdesk.common.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from govdesk.common.masking import mask_id_number, mask_phone
 from govdesk.org.models import Role
 from govdesk.packages.case_apis import PackageApplicationOutput, package_application_data
@@ -192,9 +193,11 @@ class ProjectListApi(APIView):
 
     @extend_schema(
         request=ProjectCreateInput,
-        responses={201: ProjectOutput, **error_responses(400, 401, 403)},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={201: ProjectOutput, **error_responses(400, 401, 403, 409)},
         summary="Register a construction project",
     )
+    @idempotent()
     def post(self, request: Request) -> Response:
         form = ProjectCreateInput(data=request.data)
         form.is_valid(raise_exception=True)

@@ -136,6 +136,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Server-side parameters let psycopg prepare statements it sees repeatedly, so PostgreSQL stops re-planning the
     # same few queries of every request (measured in docs/benchmarks.md). Needs direct connections or session pooling.
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True}
+    # A kept connection is checked (SELECT 1) before a request reuses it: after a database restart or failover the
+    # first request of each worker opens a new connection instead of failing with a 500 (docs/reliability.md).
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
@@ -314,6 +317,8 @@ GOVDESK = {
     # the applicant's commitment (告知承诺).
     "PROJECT_DISTRICT_CODE": os.environ.get("GOVDESK_PROJECT_DISTRICT_CODE", "141102"),
     "PROJECT_COMMITMENT_VERIFY_DAYS": int(os.environ.get("GOVDESK_PROJECT_COMMITMENT_VERIFY_DAYS", "20")),
+    # Idempotency-Key answers (govdesk/common/idempotency.py) are kept this many hours for retries, then purged.
+    "IDEMPOTENCY_KEY_TTL_HOURS": int(os.environ.get("GOVDESK_IDEMPOTENCY_KEY_TTL_HOURS", "24")),
     "TWO_FACTOR_ROLES": [
         r.strip() for r in os.environ.get("GOVDESK_2FA_ROLES", "sysadmin,secadmin,auditor").split(",") if r.strip()
     ],

@@ -14,3 +14,7 @@ GOVDESK_BLIND_INDEX_KEY = os.environ.get(
 )
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+
+# The benchmark URLs: the product's plus the bare endpoint bench/intake.py --bare compares intake against. Only these
+# settings route to it; the product's URLs never do.
+ROOT_URLCONF = "bench.urls"

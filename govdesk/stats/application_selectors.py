@@ -62,6 +62,7 @@ from .selectors import (
     stats_period_parse,
     stats_unit_scope_parse,
 )
+from .services import stats_folded
 
 # The marginal column of each dimension.
 DIM_COLUMNS = {"u": "unit_id", "m": "matter_id", "t": "matter_type", "c": "channel"}
@@ -351,6 +352,7 @@ def _sorted(rows: dict[int, dict[str, int]]) -> list[tuple[int, dict[str, int]]]
     return sorted(((k, c) for k, c in rows.items() if c["total"]), key=lambda kv: (-kv[1]["total"], kv[0]))
 
 
+@stats_folded
 def application_overview(*, user: Any, flt: ApplicationStatsFilter) -> dict[str, Any]:
     if not stats_can_view(user):
         raise PermissionDenied(_("Your role does not allow viewing statistics."))
@@ -445,6 +447,7 @@ def _overdue_at_end(date_to: date) -> dict[int, int]:
     return {unit_id or 0: n for unit_id, n in rows}
 
 
+@stats_folded
 def application_unit_rates(*, date_from: date, date_to: date) -> list[dict[str, Any]]:
     by_unit = _keyed(_batch([_part("u", range_cover(date_from, date_to), {}, ("u",))])["u"])
     overdue = _overdue_in_cohort(None, date_from, date_to)

@@ -11,6 +11,8 @@ compares them with a recomputation (`schema_verify`).
 from __future__ import annotations
 
 import functools
+import json
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -116,16 +118,22 @@ def _upsert(model: Any, keys: tuple[str, ...], counters: tuple[str, ...], deltas
         with connection.cursor() as cursor:
             cursor.execute(sql, arrays)
         return
-    one = "(" + ", ".join(["%s"] * (len(keys) + len(counters))) + ")"
-    # Table and column names are this module's constants; every value is a parameter.
-    placeholders = ", ".join([one] * len(rows))
-    sql = f"INSERT INTO {table} ({columns}) VALUES {placeholders} {conflict}"  # noqa: S608
-    params: list[Any] = []
-    for key, values in rows:
-        params.extend(key)
-        params.extend(values)
+    width = len(keys) + len(counters)
+    one = "(" + ", ".join(["%s"] * width) + ")"
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        # SQLite takes a limited number of parameters per statement (32,766 by default); a fold's batch can have
+        # more rows than that allows.
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        per_statement = max(1, limit // width)
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            # Table and column names are this module's constants; every value is a parameter.
+            sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))} {conflict}"  # noqa: S608
+            params: list[Any] = []
+            for key, values in chunk:
+                params.extend(key)
+                params.extend(values)
+            cursor.execute(sql, params)
 
 
 def _pg_array_type(model: Any, name: str) -> str:
@@ -163,8 +171,10 @@ def _fact_sql(schema: StatsSchema) -> tuple[str, str]:
 
 
 def stats_case_refresh(schema: StatsSchema, pk: int) -> bool:
-    """Bring the case's fact and the rollups up to date with its saved row. Call inside the changing transaction,
-    with the case row locked (every case service does). Returns whether anything counted changed."""
+    """Bring the case's fact up to date with its saved row and leave the change of its contribution to the rollups
+    as a mark for the fold (`change_record`). Call inside the changing transaction, with the case row locked (every
+    case service does): the fact row is the case's own, so concurrent changes of other cases never wait for it.
+    Returns whether anything counted changed."""
     update_sql, insert_sql = _fact_sql(schema)
     with connection.cursor() as cursor:
         row, stored = schema.load_one(cursor, pk)
@@ -176,15 +186,46 @@ def stats_case_refresh(schema: StatsSchema, pk: int) -> bool:
             old = {name: db_value(schema, name, v) for name, v in zip(schema.fact_fields, stored, strict=True)}
         if old == new:
             return False
-        deltas = SchemaDeltas(schema)
         if old is not None:
-            deltas.add(old, -1)
             cursor.execute(update_sql, [*(new[c] for c in schema.fact_fields), pk])
         else:
             cursor.execute(insert_sql, [*(new[c] for c in schema.fact_fields), pk])
-    deltas.add(new, +1)
-    deltas_apply(deltas)
+        cursor.execute(_CHANGE_INSERT, [schema.kind, pk, change_encode(schema, old, new)])
     return True
+
+
+# A change of one case's fact, waiting to be added to the rollups: `StatsPending` (models.py).
+_CHANGE_INSERT = "INSERT INTO stats_statspending (kind, case_id, change) VALUES (%s, %s, %s)"
+
+
+def change_encode(schema: StatsSchema, old: Fact | None, new: Fact) -> str:
+    """[old values or null, new values], each in `fact_fields` order; dates and times as ISO text."""
+
+    def values(fact: Fact) -> list[Any]:
+        return [v.isoformat() if isinstance(v, date) else v for v in (fact[name] for name in schema.fact_fields)]
+
+    return json.dumps([None if old is None else values(old), values(new)], separators=(",", ":"))
+
+
+def change_decode(schema: StatsSchema, text: str) -> tuple[Fact | None, Fact]:
+    old, new = json.loads(text)
+
+    def fact(values: list[Any]) -> Fact:
+        return {name: db_value(schema, name, v) for name, v in zip(schema.fact_fields, values, strict=True)}
+
+    return (None if old is None else fact(old)), fact(new)
+
+
+def changes_fold(schema: StatsSchema, changes: Iterable[str]) -> None:
+    """Add the encoded changes to the rollups: one upsert per table for all of them, so the rows every case shares
+    (a day's total) are written once per fold instead of once per change."""
+    deltas = SchemaDeltas(schema)
+    for text in changes:
+        old, new = change_decode(schema, text)
+        if old is not None:
+            deltas.add(old, -1)
+        deltas.add(new, +1)
+    deltas_apply(deltas)
 
 
 # --- rebuild and verify --------------------------------------------------------------------------------------------

@@ -398,3 +398,22 @@ class StatsApplicationMarginal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grain}{self.period}:{self.dims}"
+
+
+class StatsPending(models.Model):
+    """A change of one case's fact that the rollups do not count yet: [old values or null, new values] as JSON text.
+    Every change of a counted case inserts one in its transaction (never an update, so writers never wait for one
+    another or for the fold); `services.stats_fold`, the one writer of rollups, adds them and deletes them. Readers
+    of rollups fold first, so what they read is exact."""
+
+    id = models.BigAutoField(primary_key=True)
+    kind = models.CharField(max_length=20)
+    case_id = models.BigIntegerField()
+    change = models.TextField()
+
+    class Meta:
+        verbose_name = _("statistics change waiting to be folded")
+        verbose_name_plural = _("statistics changes waiting to be folded")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.case_id}"

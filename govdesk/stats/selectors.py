@@ -43,7 +43,7 @@ from .models import (
 )
 from .periods import Piece, period_start, periods_between, range_cover
 from .rates import RATE_KEYS, rate_definitions, rates_from
-from .services import CHANNEL_BY_CODE, CHANNEL_CODES
+from .services import CHANNEL_BY_CODE, CHANNEL_CODES, stats_folded
 
 DEFAULT_DAYS = 30
 MAX_SPAN_DAYS = 3 * 366
@@ -475,6 +475,7 @@ def _change(cur: int, prev: int) -> float | None:
     return (cur - prev) / prev if prev else None
 
 
+@stats_folded
 def stats_overview(*, user: Any, flt: StatsFilter) -> dict[str, Any]:
     """The figures of GET /api/v1/stats/overview/ (see the statistics contract in docs/statistics.md)."""
     if not stats_can_view(user):
@@ -554,6 +555,7 @@ def stats_overview(*, user: Any, flt: StatsFilter) -> dict[str, Any]:
     }
 
 
+@stats_folded
 def stats_unit_rates(*, date_from: date, date_to: date) -> list[dict[str, Any]]:
     """Per unit that received orders in the period (as primary unit now): totals, rates and their parts."""
     part = _marginal_part("u", range_cover(date_from, date_to), {}, "u")

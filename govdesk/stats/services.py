@@ -1,21 +1,26 @@
-"""Rollup maintenance: each change to a case updates its fact row and the rollups by delta, in its transaction.
+"""Rollup maintenance: each change to a case updates its fact in its transaction; one writer folds the changes into
+the rollups.
 
 `stats_case_event` is registered in `cases.services` (see apps.py) and runs inside every `case_event_record`, after
 the case's fields are saved and while the service holds the case's row lock. It picks the schema of the case's kind
 (work orders here, applications in `application_facts.py`; the machinery they share is `maintenance.py`), computes
-the case's new fact from the saved row, compares it with the stored one and, if anything counted changed, adds the
-difference to the rollups with `INSERT … ON CONFLICT … DO UPDATE SET n = n + excluded.n` (atomic on PostgreSQL and
-SQLite under concurrency). `stats_rollup_rebuild` recomputes everything from the cases; `stats_rollup_verify`
-compares the stored rows with a recomputation.
+the case's new fact from the saved row and, if anything counted changed, stores it and inserts the change (old fact,
+new fact) into `StatsPending`: rows of the case's own, which no other registration waits for. `stats_fold` adds the
+committed changes to the rollups with one `INSERT … ON CONFLICT … DO UPDATE SET n = n + excluded.n` per table for a
+whole batch. The task worker folds every minute and every reader of rollups folds before it reads (`selectors`), so
+the figures are exact at the moment they are read, while a registration no longer holds the rollup rows every order
+shares (a day's total) until it commits. `stats_rollup_rebuild` recomputes everything from the cases;
+`stats_rollup_verify` compares the stored rows with a recomputation.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from govdesk.cases.models import CaseKind
@@ -33,6 +38,7 @@ from .maintenance import (
     RollupTable,
     SchemaDeltas,
     StatsSchema,
+    changes_fold,
     db_value,
     deltas_apply,
     schema_rebuild,
@@ -49,10 +55,13 @@ from .models import (
     STREET_KEY_FIELDS,
     StatsMarginal,
     StatsOrderFact,
+    StatsPending,
     StatsRollup,
     StatsStreetRollup,
 )
 
+P = ParamSpec("P")
+R = TypeVar("R")
 # Channels as integer keys of the marginal rollup (0: unknown).
 CHANNEL_CODES = {value: i + 1 for i, value in enumerate(Channel.values)}
 CHANNEL_BY_CODE = {code: value for value, code in CHANNEL_CODES.items()}
@@ -359,13 +368,12 @@ def rollups_apply(deltas: SchemaDeltas) -> None:
 
 
 def stats_order_refresh(order_pk: int) -> bool:
-    """Bring the order's fact and the rollups up to date with its saved row. Call inside the changing transaction,
-    with the order row locked (every work-order service does). Returns whether anything counted changed."""
+    """Bring the order's fact and the rollups up to date with its saved row, now (see `stats_cases_refresh`)."""
     return stats_case_refresh(ORDER_SCHEMA, order_pk)
 
 
 def stats_application_refresh(application_pk: int) -> bool:
-    """The same for an application (every application service calls it through its timeline event)."""
+    """The same for an application."""
     return stats_case_refresh(APPLICATION_SCHEMA, application_pk)
 
 
@@ -377,6 +385,60 @@ def stats_case_event(case: Any, event: Any) -> None:
         stats_order_refresh(case.pk)
     elif kind == CaseKind.APPLICATION:
         stats_application_refresh(case.pk)
+
+
+_FOLD_LOCK = 0x676F766465736B  # "govdesk"
+FOLD_BATCH = 2000
+
+
+def _fold_lock() -> None:
+    """Folds and rebuilds take turns: a transaction-scoped advisory lock on PostgreSQL; SQLite's write lock (every
+    transaction begins IMMEDIATE) already serialises them."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_FOLD_LOCK])
+
+
+def stats_folded(reader: Callable[P, R]) -> Callable[P, R]:
+    """A reader of facts or rollups: the waiting changes are folded before it reads (one cheap query when none)."""
+
+    @functools.wraps(reader)
+    def read(*args: P.args, **kwargs: P.kwargs) -> R:
+        stats_fold()
+        return reader(*args, **kwargs)
+
+    return read
+
+
+def stats_fold(*, batch: int = FOLD_BATCH) -> int:
+    """Add every committed change waiting in `StatsPending` to the rollups and return how many were folded. The one
+    writer of rollups: the task worker calls it every minute and every reader of rollups calls it before reading
+    (`selectors`), so a dashboard is exact at the moment it reads.
+
+    Each change is an immutable (old fact, new fact) pair written with the case's fact under the case's row lock, so
+    the changes of one case chain, and adding them in any order gives the same sums: a change committed during a fold
+    is simply the next fold's."""
+    if not StatsPending.objects.exists():  # the common case for a reader: no write transaction, no lock
+        return 0
+    folded = 0
+    with transaction.atomic():
+        _fold_lock()
+        while True:
+            marks = list(StatsPending.objects.order_by("id").values_list("id", "kind", "change")[:batch])
+            if not marks:
+                break
+            changes: dict[str, list[str]] = {}
+            for _id, kind, change in marks:
+                changes.setdefault(kind, []).append(change)
+            for kind, texts in changes.items():
+                if kind in SCHEMAS:
+                    changes_fold(SCHEMAS[kind], texts)
+            # Exactly the marks read: one with a smaller id may commit only now, and is the next fold's.
+            StatsPending.objects.filter(id__in=[mark[0] for mark in marks]).delete()
+            folded += len(marks)
+            if len(marks) < batch:
+                break
+    return folded
 
 
 # --- rebuild and verify --------------------------------------------------------------------------------------------
@@ -413,6 +475,9 @@ def stats_rollup_rebuild(
             progress(done, total)
 
     with transaction.atomic():
+        _fold_lock()
+        # The rebuild recomputes every case as it is now: the changes waiting so far are in it.
+        StatsPending.objects.filter(kind__in=[schema.kind for schema in schemas]).delete()
         for schema in schemas:
             facts, written = schema_rebuild(schema, batch=batch, progress=step)
             facts_name, table_names = _REBUILD_COUNT_NAMES[schema.kind]
@@ -423,7 +488,9 @@ def stats_rollup_rebuild(
 
 
 def stats_rollup_verify(*, batch: int = 5000, limit: int = 50, kinds: Iterable[str] | None = None) -> list[str]:
-    """Differences between the stored facts and rollups and a recomputation from the cases (empty: consistent)."""
+    """Differences between the stored facts and rollups and a recomputation from the cases (empty: consistent).
+    Compares what a reader would read: the waiting changes are folded first."""
+    stats_fold()
     categories_cached.invalidate()
     units_cached.invalidate()
     diffs: list[str] = []

@@ -28,6 +28,7 @@ from govdesk.cases.models import Attachment
 from govdesk.common.api import Pagination, error_responses
 from govdesk.common.crypto import normalize_phone_for_index
 from govdesk.common.errors import NotFound, PermissionDenied, ValidationFailed
+from govdesk.common.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from govdesk.common.parsers import BoundedJSONParser
 from govdesk.common.validators import validate_phone
 from govdesk.org.models import CENTRE_ROLES, UNIT_ROLES, Role
@@ -138,9 +139,11 @@ class WorkOrderListCreateApi(APIView):
             "application/json": WorkOrderCreateInputSerializer,
             "multipart/form-data": WorkOrderCreateMultipartSerializer,
         },
-        responses={201: WorkOrderDetailSerializer, **error_responses(400, 401, 403)},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={201: WorkOrderDetailSerializer, **error_responses(400, 401, 403, 409)},
         summary="Register a work order",
     )
+    @idempotent()
     def post(self, request: Request) -> Response:
         user: Any = request.user
         # The service checks this too; checking first means a caller without the role gets 403, not a file error.

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from govdesk.audit.services import audit_append
+from govdesk.audit.services import audit_append, audit_batch
 from govdesk.calendar.core import deadline_add, deadline_add_working_days
 from govdesk.calendar.selectors import calendar_get, calendar_years_without_data
 from govdesk.cases.attachments import CheckedFile
@@ -32,7 +32,7 @@ from govdesk.catalog.selectors import category_find, category_is_leaf, request_t
 from govdesk.common import clock
 from govdesk.common.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from govdesk.common.inputs import FieldErrors, text_field, text_input
-from govdesk.common.services import counter_next
+from govdesk.common.services import counter_next, counter_take
 from govdesk.common.validators import (
     normalize_phone,
     validate_id_number,
@@ -355,9 +355,14 @@ def workorder_register_recorded(
             raise PermissionDenied(_("Your role does not allow registering work orders."))
     intake = workorder_intake_clean(data)
     now = clock.now()
-    with transaction.atomic():
-        day = timezone.localtime(now).strftime("%Y%m%d")
-        number = f"{day}{counter_next(key=f'workorder:{day}'):06d}"
+    day = timezone.localtime(now).strftime("%Y%m%d")
+    # Taken before the registration's transaction where it can be (`counter_take`): the day's counter is then not
+    # held while the order, its timeline, signatures and facts are written. The audit events are chained at the end
+    # (`audit_batch`), so the chain's head is held only for its own statements and the commit.
+    key = f"workorder:{day}"
+    taken = counter_take(key=key)
+    with transaction.atomic(), audit_batch():
+        number = f"{day}{taken if taken is not None else counter_next(key=key):06d}"
         order = WorkOrder(
             kind=CaseKind.WORKORDER,
             number=number,

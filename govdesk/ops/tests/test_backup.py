@@ -28,7 +28,7 @@ from govdesk.cases.services import case_attachments_add
 from govdesk.common import clock
 from govdesk.ops.services import BackupError, backup_create, backup_restore
 from govdesk.stats.models import StatsRollup
-from govdesk.stats.services import stats_rollup_verify
+from govdesk.stats.services import stats_fold, stats_rollup_verify
 from govdesk.workorders import services
 from govdesk.workorders.models import WorkOrder
 from govdesk.workorders.states import Status
@@ -77,6 +77,7 @@ def data(people: SimpleNamespace, district: SimpleNamespace, categories: SimpleN
 
 
 def _state() -> dict[str, Any]:
+    stats_fold()  # the rollups as a reader sees them
     return {
         "orders": list(WorkOrder.objects.order_by("pk").values()),
         "attachments": list(Attachment.objects.order_by("pk").values()),
@@ -198,6 +199,7 @@ def test_a_restore_that_does_not_verify_exits_non_zero(places: SimpleNamespace, 
     # The backup faithfully carries a tampered audit row and a wrong statistics counter; the restore finds both.
     victim = AuditEvent.objects.order_by("pk")[2]
     AuditEvent.objects.filter(pk=victim.pk).update(note="篡改")
+    stats_fold()
     StatsRollup.objects.filter(pk=StatsRollup.objects.order_by("pk").first().pk).update(total=99)  # type: ignore[union-attr]
     backup_create(out=places.out)
     with pytest.raises(CommandError, match="verification failed"):
