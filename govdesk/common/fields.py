@@ -44,7 +44,22 @@ class EncryptedFieldMixin:
         return crypto.decrypt(value)
 
 
-class EncryptedCharField(EncryptedFieldMixin, models.CharField):
+class _EncryptedStringMixin(EncryptedFieldMixin):
+    """A string stored encrypted; "" and None stay as they are (an empty value needs no secrecy, and stays findable)."""
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)  # type: ignore[misc]  # the field class after the mixin has it
+        if value is None or value == "":
+            return value
+        return self.encrypt_for_db(str(value))
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value is None or value == "":
+            return value
+        return self.decrypt_from_db(value)
+
+
+class EncryptedCharField(_EncryptedStringMixin, models.CharField):
     """A CharField whose `max_length` is the plaintext's (forms, validation); the column is sized for the ciphertext."""
 
     def db_type_parameters(self, connection: Any) -> Any:
@@ -52,31 +67,9 @@ class EncryptedCharField(EncryptedFieldMixin, models.CharField):
         params["max_length"] = crypto.encrypted_length(self.max_length or 0)
         return params
 
-    def get_prep_value(self, value: Any) -> Any:
-        value = super().get_prep_value(value)
-        if value is None or value == "":
-            return value
-        return self.encrypt_for_db(str(value))
 
-    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
-        if value is None or value == "":
-            return value
-        return self.decrypt_from_db(value)
-
-
-class EncryptedTextField(EncryptedFieldMixin, models.TextField):
+class EncryptedTextField(_EncryptedStringMixin, models.TextField):
     """Text of any length stored encrypted; "" stays ""."""
-
-    def get_prep_value(self, value: Any) -> Any:
-        value = super().get_prep_value(value)
-        if value is None or value == "":
-            return value
-        return self.encrypt_for_db(str(value))
-
-    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
-        if value is None or value == "":
-            return value
-        return self.decrypt_from_db(value)
 
 
 class EncryptedJSONField(EncryptedFieldMixin, models.TextField):
