@@ -211,7 +211,12 @@ def change_decode(schema: StatsSchema, text: str) -> tuple[Fact | None, Fact]:
     old, new = json.loads(text)
 
     def fact(values: list[Any]) -> Fact:
-        return {name: db_value(schema, name, v) for name, v in zip(schema.fact_fields, values, strict=True)}
+        # Only the dates and times need reading back; every other value is as the fact's computation gave it (a
+        # counted flag stays an integer: PostgreSQL's arrays of the upsert take no booleans for bigint columns).
+        return {
+            name: db_value(schema, name, v) if name == "day" or name in schema.datetime_fields else v
+            for name, v in zip(schema.fact_fields, values, strict=True)
+        }
 
     return (None if old is None else fact(old)), fact(new)
 
